@@ -1,0 +1,30 @@
+/// What can go wrong while reading a page.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The page is larger than the configured limit.
+    #[error("page is {size} bytes, over the limit of {limit} bytes (raise it with --max-page-bytes)")]
+    PageTooLarge {
+        /// Size of the page in bytes.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The page has more blocks than the configured limit.
+    #[error("page has more than {limit} blocks (raise the limit with --max-blocks)")]
+    TooManyBlocks {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A gzip stream could not be decompressed.
+    #[error("cannot decompress gzip data: {0}")]
+    Gzip(#[source] std::io::Error),
+    /// An unknown label name.
+    #[error("unknown label {0:?} (expected one of article, related, recent, directory, copyright, other)")]
+    UnknownLabel(String),
+    /// Writing output failed.
+    #[error("cannot write page: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,503 @@
+//! A page: the DOM (for HTML pages) and its blocks in document order.
+
+use ego_tree::iter::Edge;
+use ego_tree::NodeId;
+use scraper::{Html, Node};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
+use crate::decode;
+use crate::{Error, Label, Result};
+
+/// Elements whose content is not page text.
+const SKIP: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "iframe", "svg", "math", "object", "embed",
+    "canvas", "video", "audio", "map",
+];
+
+/// Block-level elements: each owns the text of its inline descendants. The set is the one
+/// the corpus's gold labels were attached to.
+const BLOCK: &[&str] = &[
+    "html", "body", "address", "article", "aside", "blockquote", "details", "dialog", "dd", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+    "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "summary", "center", "menu", "ul",
+    "legend", "option", "select",
+];
+
+/// Inline elements that separate words when rendered.
+const BREAKS: &[&str] = &["br", "img", "input", "wbr", "button", "textarea"];
+
+/// The attribute that carries a block's gold label in a labelled page.
+pub const LABEL_ATTR: &str = "data-block-label";
+
+/// How many ancestor levels contribute class/id tokens to a block.
+const TOKEN_LEVELS: usize = 6;
+
+/// Bounds on the work one page may cause.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLimits {
+    /// Largest page accepted, in bytes after decompression.
+    pub max_bytes: usize,
+    /// Most blocks accepted in one page.
+    pub max_blocks: usize,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        PageLimits {
+            max_bytes: 64 << 20,
+            max_blocks: 200_000,
+        }
+    }
+}
+
+/// A parsed page and its blocks.
+pub struct Page {
+    /// The blocks in document order.
+    pub blocks: Vec<Block>,
+    /// The page's `<title>`, white space collapsed (empty when there is none).
+    pub title: String,
+    /// The DOM, for HTML pages.
+    pub dom: Option<Html>,
+    /// `data-block-label` values that are not labels, as found (a labelled page's errors).
+    pub bad_labels: Vec<String>,
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("blocks", &self.blocks.len())
+            .field("title", &self.title)
+            .finish()
+    }
+}
+
+impl Page {
+    /// Read an HTML page from raw bytes (gzip, any encoding).
+    pub fn from_html_bytes(
+        bytes: Vec<u8>,
+        transport_charset: Option<&str>,
+        limits: PageLimits,
+    ) -> Result<Page> {
+        check_size(bytes.len(), limits)?;
+        let bytes = decode::gunzip_if_needed(bytes, limits.max_bytes)?;
+        let decoded = decode::decode_html(&bytes, transport_charset);
+        Page::from_html(&decoded.text, limits)
+    }
+
+    /// Read a plain-text page from raw bytes: each non-empty line is a block.
+    pub fn from_text_bytes(bytes: Vec<u8>, limits: PageLimits) -> Result<Page> {
+        check_size(bytes.len(), limits)?;
+        let bytes = decode::gunzip_if_needed(bytes, limits.max_bytes)?;
+        Page::from_text(&decode::decode_text(&bytes).text, limits)
+    }
+
+    /// Segment a plain-text page.
+    pub fn from_text(text: &str, limits: PageLimits) -> Result<Page> {
+        let mut blocks = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if blocks.len() == limits.max_blocks {
+                return Err(Error::TooManyBlocks {
+                    limit: limits.max_blocks,
+                });
+            }
+            blocks.push(Block::from_line(line));
+        }
+        Ok(Page {
+            blocks,
+            title: String::new(),
+            dom: None,
+            bad_labels: Vec::new(),
+        })
+    }
+
+    /// Parse and segment an HTML document.
+    pub fn from_html(html: &str, limits: PageLimits) -> Result<Page> {
+        check_size(html.len(), limits)?;
+        let dom = Html::parse_document(html);
+        let mut seg = Segmenter::default();
+        seg.run(&dom, limits)?;
+        Ok(Page {
+            blocks: seg.blocks.into_iter().flatten().collect(),
+            title: seg.title,
+            dom: Some(dom),
+            bad_labels: seg.bad_labels,
+        })
+    }
+
+    /// A stable path to the block's element, such as `/html[1]/body[2]/div[3]/p[1]`
+    /// (1-based positions among siblings of the same name); `/line[N]` for a plain-text page.
+    pub fn path(&self, index: usize) -> String {
+        let Some(block) = self.blocks.get(index) else {
+            return String::new();
+        };
+        let (Some(dom), Some(id)) = (&self.dom, block.node) else {
+            return format!("/line[{}]", index + 1);
+        };
+        let mut parts = Vec::new();
+        let mut node = dom.tree.get(id);
+        while let Some(n) = node {
+            if let Some(el) = n.value().as_element() {
+                let pos = n
+                    .prev_siblings()
+                    .filter(|s| s.value().as_element().is_some_and(|e| e.name() == el.name()))
+                    .count()
+                    + 1;
+                parts.push(format!("{}[{}]", el.name(), pos));
+            }
+            node = n.parent();
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+}
+
+fn check_size(size: usize, limits: PageLimits) -> Result<()> {
+    if size > limits.max_bytes {
+        return Err(Error::PageTooLarge {
+            size,
+            limit: limits.max_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// An element open during the walk.
+struct Frame {
+    /// Index of the block this element started, if it is a block element.
+    slot: Option<usize>,
+    /// Which of SEMANTIC_TAGS this element is.
+    semantic: Option<usize>,
+    /// Its hashed class/id tokens.
+    tokens: Vec<u32>,
+    /// Hash of tag and class.
+    signature: u64,
+    /// Index of this element in document order.
+    ordinal: u32,
+    /// Whether this element is an `<a>`.
+    link: bool,
+    /// The label it carries, if any.
+    label: Option<Label>,
+}
+
+#[derive(Default)]
+struct Segmenter {
+    blocks: Vec<Option<Block>>,
+    raw: Vec<String>,
+    frames: Vec<Frame>,
+    skip_depth: usize,
+    links_open: usize,
+    elements: u32,
+    live: usize,
+    semantic_open: [u32; SEMANTIC_TAGS.len()],
+    labels_open: Vec<Label>,
+    title: String,
+    bad_labels: Vec<String>,
+}
+
+impl Segmenter {
+    fn run(&mut self, dom: &Html, limits: PageLimits) -> Result<()> {
+        if let Some(t) = dom
+            .tree
+            .root()
+            .descendants()
+            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"))
+        {
+            let text: String = t
+                .descendants()
+                .filter_map(|d| d.value().as_text().map(|x| &**x))
+                .collect();
+            self.title = crate::text::collapse_whitespace(&text);
+        }
+        for edge in dom.tree.root().traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(ref el) => {
+                        if self.skip_depth > 0 || SKIP.contains(&el.name()) {
+                            self.skip_depth += 1;
+                            continue;
+                        }
+                        self.open(node.id(), el, limits)?;
+                    }
+                    Node::Text(ref t) if self.skip_depth == 0 => self.text(t),
+                    _ => {}
+                },
+                Edge::Close(node) => {
+                    if let Node::Element(_) = node.value() {
+                        if self.skip_depth > 0 {
+                            self.skip_depth -= 1;
+                            continue;
+                        }
+                        self.close();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn current_slot(&self) -> Option<usize> {
+        self.frames.iter().rev().find_map(|f| f.slot)
+    }
+
+    fn open(&mut self, id: NodeId, el: &scraper::node::Element, limits: PageLimits) -> Result<()> {
+        let name = el.name();
+        self.elements += 1;
+        let label = el.attr(LABEL_ATTR).and_then(|v| match v.parse::<Label>() {
+            Ok(l) => Some(l),
+            Err(_) => {
+                self.bad_labels.push(v.to_string());
+                None
+            }
+        });
+        let class = el.attr("class").unwrap_or("");
+        let mut tokens = Vec::new();
+        attribute_tokens(class, &mut tokens);
+        attribute_tokens(el.attr("id").unwrap_or(""), &mut tokens);
+        let signature = xxh3_64(format!("{name}.{class}").as_bytes());
+        let is_link = name == "a";
+        if is_link {
+            self.links_open += 1;
+            if let Some(slot) = self.current_slot() {
+                if let Some(b) = self.blocks[slot].as_mut() {
+                    b.links += 1;
+                }
+            }
+        }
+        if BREAKS.contains(&name) {
+            if let Some(slot) = self.current_slot() {
+                self.raw[slot].push(' ');
+            }
+        }
+        let slot = if BLOCK.contains(&name) {
+            if self.live >= limits.max_blocks {
+                return Err(Error::TooManyBlocks {
+                    limit: limits.max_blocks,
+                });
+            }
+            Some(self.start_block(id, name, &tokens, signature, label))
+        } else {
+            None
+        };
+        let semantic = SEMANTIC_TAGS.iter().position(|t| *t == name);
+        if let Some(s) = semantic {
+            self.semantic_open[s] += 1;
+        }
+        if let Some(l) = label {
+            self.labels_open.push(l);
+        }
+        self.frames.push(Frame {
+            slot,
+            semantic,
+            tokens,
+            signature,
+            ordinal: self.elements,
+            link: is_link,
+            label,
+        });
+        Ok(())
+    }
+
+    fn start_block(
+        &mut self,
+        id: NodeId,
+        name: &str,
+        tokens: &[u32],
+        signature: u64,
+        label: Option<Label>,
+    ) -> usize {
+        let within = self.semantic_open.map(|n| n > 0);
+        let mut ancestor_tokens = Vec::new();
+        for f in self.frames.iter().rev().take(TOKEN_LEVELS) {
+            ancestor_tokens.extend_from_slice(&f.tokens);
+        }
+        let mut containers = [None; CONTAINER_LEVELS];
+        let mut signatures = [0u64; CONTAINER_LEVELS];
+        let mut chain = signature;
+        for (k, f) in self.frames.iter().rev().take(CONTAINER_LEVELS).enumerate() {
+            containers[k] = Some(f.ordinal);
+            signatures[k] = chain;
+            chain = chain.rotate_left(7) ^ f.signature;
+        }
+        let gold = label.or_else(|| self.labels_open.last().copied());
+        self.blocks.push(Some(Block {
+            text: String::new(),
+            words: 0,
+            chars: 0,
+            link_chars: 0,
+            links: 0,
+            tag: name.to_string(),
+            depth: self.frames.len() + 1,
+            within,
+            own_tokens: tokens.to_vec(),
+            ancestor_tokens,
+            containers,
+            signatures,
+            node: Some(id),
+            gold: Some(gold.unwrap_or(Label::Other)),
+        }));
+        self.raw.push(String::new());
+        self.blocks.len() - 1
+    }
+
+    fn text(&mut self, t: &str) {
+        let Some(slot) = self.current_slot() else {
+            return;
+        };
+        self.raw[slot].push_str(t);
+        if self.links_open > 0 {
+            if let Some(b) = self.blocks[slot].as_mut() {
+                b.link_chars += t.chars().filter(|c| !c.is_whitespace()).count();
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        if frame.link {
+            self.links_open = self.links_open.saturating_sub(1);
+        }
+        if let Some(s) = frame.semantic {
+            self.semantic_open[s] -= 1;
+        }
+        if frame.label.is_some() {
+            self.labels_open.pop();
+        }
+        if let Some(slot) = frame.slot {
+            let raw = std::mem::take(&mut self.raw[slot]);
+            let text = crate::text::collapse_whitespace(&raw);
+            if text.is_empty() {
+                self.blocks[slot] = None;
+            } else if let Some(b) = self.blocks[slot].as_mut() {
+                self.live += 1;
+                b.words = crate::text::word_count(&text);
+                b.chars = text.chars().filter(|c| !c.is_whitespace()).count();
+                b.link_chars = b.link_chars.min(b.chars);
+                b.text = text;
+            }
+        }
+    }
+}
+
+/// Split a class or id attribute into lowercase tokens (on punctuation, digits and
+/// camelCase) and hash each one.
+fn attribute_tokens(value: &str, out: &mut Vec<u32>) {
+    for part in value.split(|c: char| !c.is_ascii_alphabetic()) {
+        let mut start = 0;
+        let bytes = part.as_bytes();
+        for i in 1..=bytes.len() {
+            let boundary = i == bytes.len()
+                || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
+            if boundary {
+                let tok = part[start..i].to_ascii_lowercase();
+                if (2..=24).contains(&tok.len()) {
+                    out.push(xxh3_64(tok.as_bytes()) as u32);
+                }
+                start = i;
+            }
+        }
+    }
+}
+
+/// Hash a class/id token the way blocks store them (for tests and inspection).
+pub fn token_hash(token: &str) -> u32 {
+    xxh3_64(token.to_ascii_lowercase().as_bytes()) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(html: &str) -> Page {
+        Page::from_html(html, PageLimits::default()).unwrap()
+    }
+
+    #[test]
+    fn blocks_in_document_order_with_inline_text() {
+        let p = page(
+            "<html><head><title> The  Title </title><script>var x=1;</script></head><body>\
+             <div>Intro <b>bold</b> text<p>First <a href=x>link</a> para.</p>tail</div>\
+             <ul><li><a href=a>One</a></li><li><a href=b>Two</a></li></ul>\
+             <style>p{}</style><svg><text>no</text></svg></body></html>",
+        );
+        let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["Intro bold texttail", "First link para.", "One", "Two"]);
+        assert_eq!(p.title, "The Title");
+        let para = &p.blocks[1];
+        assert_eq!(para.tag, "p");
+        assert_eq!(para.words, 3);
+        assert_eq!(para.link_chars, 4);
+        assert_eq!(para.links, 1);
+        let li = &p.blocks[2];
+        assert!(li.within[SEMANTIC_TAGS.iter().position(|t| *t == "ul").unwrap()]);
+        assert_eq!(li.link_density(), 1.0);
+        // the two list items repeat one structure inside one container
+        assert_eq!(p.blocks[2].containers[0], p.blocks[3].containers[0]);
+        assert_eq!(p.blocks[2].signatures[0], p.blocks[3].signatures[0]);
+        assert_eq!(p.path(1), "/html[1]/body[1]/div[1]/p[1]");
+    }
+
+    #[test]
+    fn gold_labels_come_from_nearest_labelled_ancestor() {
+        let p = page(
+            "<body><div data-block-label=recent><p>a</p><p data-block-label=article>b</p></div>\
+             <p>c</p><p data-block-label=bogus>d</p></body>",
+        );
+        let gold: Vec<_> = p.blocks.iter().map(|b| b.gold.unwrap()).collect();
+        assert_eq!(
+            gold,
+            [Label::Recent, Label::Article, Label::Other, Label::Other]
+        );
+        assert_eq!(p.bad_labels, ["bogus"]);
+    }
+
+    #[test]
+    fn breaks_separate_words() {
+        let p = page("<p>one<br>two<img src=x>three</p>");
+        assert_eq!(p.blocks[0].text, "one two three");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let n = 20_000;
+        let html = format!("{}deep{}", "<div>".repeat(n), "</div>".repeat(n));
+        let p = page(&html);
+        assert_eq!(p.blocks.len(), 1);
+        assert_eq!(p.blocks[0].text, "deep");
+    }
+
+    #[test]
+    fn block_limit_is_enforced() {
+        let html = "<p>x</p>".repeat(5000);
+        let limits = PageLimits {
+            max_blocks: 100,
+            ..PageLimits::default()
+        };
+        assert!(matches!(
+            Page::from_html(&html, limits),
+            Err(Error::TooManyBlocks { limit: 100 })
+        ));
+        assert_eq!(page(&html).blocks.len(), 5000);
+    }
+
+    #[test]
+    fn text_pages_have_one_block_per_line() {
+        let p = Page::from_text("a b\n\n  \nc\r\n", PageLimits::default()).unwrap();
+        assert_eq!(p.blocks.len(), 2);
+        assert_eq!(p.path(1), "/line[2]");
+    }
+
+    #[test]
+    fn class_tokens_split_camel_case_and_punctuation() {
+        let mut t = Vec::new();
+        attribute_tokens("relatedArticles most-read x1", &mut t);
+        let want: Vec<u32> = ["related", "articles", "most", "read"]
+            .iter()
+            .map(|s| token_hash(s))
+            .collect();
+        assert_eq!(t, want);
+    }
+}

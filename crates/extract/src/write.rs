@@ -1,0 +1,284 @@
+//! Pages back out: the DOM with a label on every block, optionally as a safe overlay.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use ego_tree::iter::Edge;
+use ego_tree::NodeId;
+use html5ever::serialize::{HtmlSerializer, SerializeOpts, Serializer, TraversalScope};
+use html5ever::{LocalName, QualName};
+use scraper::Node;
+
+use crate::page::LABEL_ATTR;
+use crate::{Error, Label, Page, Result};
+
+/// How to write a labelled page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HtmlOptions {
+    /// Make a self-contained page that shows each block outlined in its label's colour,
+    /// with a legend; scripts, event handlers and external loads are removed.
+    pub overlay: bool,
+}
+
+/// Colour of each label in the overlay.
+pub fn label_colour(label: Label) -> &'static str {
+    match label {
+        Label::Article => "#1b9e3e",
+        Label::Related => "#1f6feb",
+        Label::Recent => "#d97706",
+        Label::Directory => "#8b5cf6",
+        Label::Copyright => "#dc2626",
+        Label::Other => "#9ca3af",
+    }
+}
+
+/// Elements that load or run something: dropped from an overlay with their content.
+const UNSAFE_ELEMENTS: &[&str] = &[
+    "script", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet", "link",
+    "base", "meta", "template", "portal",
+];
+/// Attributes that load something: dropped from an overlay.
+const LOADING_ATTRS: &[&str] = &[
+    "src", "srcset", "href", "action", "formaction", "poster", "background", "data", "ping",
+    "xlink:href", "style",
+];
+
+/// Write `page` as HTML with `data-block-label` on each block's element, `labels[i]` being
+/// the label of block `i`. Existing `data-block-label` attributes are replaced or removed.
+/// A plain-text page is written as one `<p>` per block.
+pub fn write_html<W: Write>(page: &Page, labels: &[Label], out: W, opts: HtmlOptions) -> Result<()> {
+    let by_node: HashMap<NodeId, Label> = page
+        .blocks
+        .iter()
+        .zip(labels)
+        .filter_map(|(b, &l)| b.node.map(|n| (n, l)))
+        .collect();
+    let mut ser = HtmlSerializer::new(
+        out,
+        SerializeOpts {
+            traversal_scope: TraversalScope::ChildrenOnly(None),
+            ..SerializeOpts::default()
+        },
+    );
+    let Some(dom) = &page.dom else {
+        return write_text_page(page, labels, &mut ser, opts).map_err(Error::Write);
+    };
+    let attr_name = QualName::new(None, "".into(), LocalName::from(LABEL_ATTR));
+    let mut skipping = 0usize;
+    let mut wrote_doctype = false;
+    for edge in dom.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skipping > 0 {
+                    if node.value().is_element() {
+                        skipping += 1;
+                    }
+                    continue;
+                }
+                match node.value() {
+                    Node::Doctype(d) => {
+                        ser.write_doctype(d.name()).map_err(Error::Write)?;
+                        wrote_doctype = true;
+                    }
+                    Node::Comment(c) if !opts.overlay => {
+                        ser.write_comment(c).map_err(Error::Write)?
+                    }
+                    Node::Text(t) => ser.write_text(t).map_err(Error::Write)?,
+                    Node::Element(el) => {
+                        let name = el.name();
+                        if opts.overlay && UNSAFE_ELEMENTS.contains(&name) {
+                            skipping = 1;
+                            continue;
+                        }
+                        if opts.overlay && !wrote_doctype && name == "html" {
+                            ser.write_doctype("html").map_err(Error::Write)?;
+                            wrote_doctype = true;
+                        }
+                        let label = by_node.get(&node.id()).copied();
+                        let value = label.map(Label::as_str);
+                        let mut attrs: Vec<(&QualName, &str)> = el
+                            .attrs
+                            .iter()
+                            .filter(|(k, _)| &*k.local != LABEL_ATTR)
+                            .filter(|(k, v)| !opts.overlay || safe_attr(&k.local, v))
+                            .map(|(k, v)| (k, &**v))
+                            .collect();
+                        if let Some(v) = value {
+                            attrs.push((&attr_name, v));
+                        }
+                        ser.start_elem(el.name.clone(), attrs.into_iter())
+                            .map_err(Error::Write)?;
+                        if opts.overlay && name == "head" {
+                            write_overlay_head(&mut ser).map_err(Error::Write)?;
+                        }
+                        if opts.overlay && name == "body" {
+                            write_legend(&mut ser).map_err(Error::Write)?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    if skipping > 0 {
+                        skipping -= 1;
+                        continue;
+                    }
+                    ser.end_elem(el.name.clone()).map_err(Error::Write)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn safe_attr(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    !(name.starts_with("on")
+        || LOADING_ATTRS.contains(&name.as_str())
+        || value.trim_start().to_ascii_lowercase().starts_with("javascript:"))
+}
+
+fn qual(name: &str) -> QualName {
+    QualName::new(None, html5ever::ns!(html), LocalName::from(name))
+}
+
+fn attr(name: &str) -> QualName {
+    QualName::new(None, "".into(), LocalName::from(name))
+}
+
+fn overlay_css() -> String {
+    let mut css = String::from(
+        "[data-block-label]{outline:2px solid var(--c);outline-offset:-1px}\
+         #chaff-legend{position:fixed;top:8px;right:8px;z-index:2147483647;background:#fff;\
+         color:#111;border:1px solid #111;padding:6px 10px;font:13px sans-serif}\
+         #chaff-legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;\
+         vertical-align:middle}",
+    );
+    for l in Label::ALL {
+        css.push_str(&format!(
+            "[data-block-label={l}]{{--c:{c}}} #chaff-legend .{l}{{background:{c}}}",
+            c = label_colour(l)
+        ));
+    }
+    css
+}
+
+fn write_overlay_head<W: Write>(ser: &mut HtmlSerializer<W>) -> std::io::Result<()> {
+    let http_equiv = attr("http-equiv");
+    let content = attr("content");
+    let charset = attr("charset");
+    ser.start_elem(qual("meta"), [(&charset, "utf-8")].into_iter())?;
+    ser.end_elem(qual("meta"))?;
+    ser.start_elem(
+        qual("meta"),
+        [
+            (&http_equiv, "Content-Security-Policy"),
+            (
+                &content,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            ),
+        ]
+        .into_iter(),
+    )?;
+    ser.end_elem(qual("meta"))?;
+    ser.start_elem(qual("style"), std::iter::empty())?;
+    ser.write_text(&overlay_css())?;
+    ser.end_elem(qual("style"))
+}
+
+fn write_legend<W: Write>(ser: &mut HtmlSerializer<W>) -> std::io::Result<()> {
+    let id = attr("id");
+    let class = attr("class");
+    ser.start_elem(qual("div"), [(&id, "chaff-legend")].into_iter())?;
+    ser.write_text("chaff")?;
+    for l in Label::ALL {
+        ser.start_elem(qual("span"), [(&class, l.as_str())].into_iter())?;
+        ser.end_elem(qual("span"))?;
+        ser.write_text(l.as_str())?;
+    }
+    ser.end_elem(qual("div"))
+}
+
+fn write_text_page<W: Write>(
+    page: &Page,
+    labels: &[Label],
+    ser: &mut HtmlSerializer<W>,
+    opts: HtmlOptions,
+) -> std::io::Result<()> {
+    let label_attr = attr(LABEL_ATTR);
+    ser.write_doctype("html")?;
+    ser.start_elem(qual("html"), std::iter::empty())?;
+    ser.start_elem(qual("head"), std::iter::empty())?;
+    if opts.overlay {
+        write_overlay_head(ser)?;
+    } else {
+        let charset = attr("charset");
+        ser.start_elem(qual("meta"), [(&charset, "utf-8")].into_iter())?;
+        ser.end_elem(qual("meta"))?;
+    }
+    ser.end_elem(qual("head"))?;
+    ser.start_elem(qual("body"), std::iter::empty())?;
+    if opts.overlay {
+        write_legend(ser)?;
+    }
+    for (b, l) in page.blocks.iter().zip(labels) {
+        ser.start_elem(qual("p"), [(&label_attr, l.as_str())].into_iter())?;
+        ser.write_text(&b.text)?;
+        ser.end_elem(qual("p"))?;
+    }
+    ser.end_elem(qual("body"))?;
+    ser.end_elem(qual("html"))
+}
+
+/// [`write_html`] into a string.
+pub fn html_string(page: &Page, labels: &[Label], opts: HtmlOptions) -> Result<String> {
+    let mut buf = Vec::new();
+    write_html(page, labels, &mut buf, opts)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PageLimits;
+
+    #[test]
+    fn labels_land_on_block_elements_and_reread() {
+        let src = "<!DOCTYPE html><html><head><title>t</title></head><body>\
+                   <p data-block-label=other>Story <b>text</b></p><ul><li><a href=/x>Link</a></li></ul></body></html>";
+        let page = Page::from_html(src, PageLimits::default()).unwrap();
+        let labels = [Label::Article, Label::Recent];
+        let out = html_string(&page, &labels, HtmlOptions::default()).unwrap();
+        assert!(out.contains(r#"<p data-block-label="article">Story <b>text</b></p>"#), "{out}");
+        assert!(out.contains(r#"<li data-block-label="recent">"#), "{out}");
+        let again = Page::from_html(&out, PageLimits::default()).unwrap();
+        let gold: Vec<_> = again.blocks.iter().map(|b| b.gold.unwrap()).collect();
+        assert_eq!(gold, labels);
+    }
+
+    #[test]
+    fn overlay_removes_scripts_handlers_and_loads() {
+        let src = "<html><head><script>alert(1)</script><link rel=stylesheet href=http://x/y.css>\
+                   </head><body onload=evil()><p onclick=bad() style=\"background:url(http://t)\">Hi \
+                   <a href=\"javascript:alert(1)\">there</a><img src=http://track/x.gif></p>\
+                   <iframe src=http://x></iframe><noscript><img src=http://y></noscript></body></html>";
+        let page = Page::from_html(src, PageLimits::default()).unwrap();
+        let out = html_string(&page, &[Label::Article], HtmlOptions { overlay: true }).unwrap();
+        let lower = out.to_lowercase();
+        for bad in ["<script", "onload", "onclick", "javascript:", "http://", "<iframe", "<link"] {
+            assert!(!lower.contains(bad), "{bad} survived: {out}");
+        }
+        assert!(out.contains("Content-Security-Policy"));
+        assert!(out.contains("chaff-legend"));
+        assert!(out.contains(r#"data-block-label="article""#));
+    }
+
+    #[test]
+    fn text_pages_become_paragraphs() {
+        let page = Page::from_text("one\ntwo <b>\n", PageLimits::default()).unwrap();
+        let out = html_string(&page, &[Label::Article, Label::Other], HtmlOptions::default())
+            .unwrap();
+        assert!(out.contains(r#"<p data-block-label="other">two &lt;b&gt;</p>"#), "{out}");
+    }
+}
