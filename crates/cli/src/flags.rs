@@ -1,0 +1,181 @@
+//! Command-line flags, parsed with clap into one struct per command.
+
+use std::path::PathBuf;
+
+use chaff_extract::PageLimits;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Label the blocks of web pages as article, related, recent, directory, copyright or other.
+#[derive(Parser, Debug)]
+#[command(name = "chaff", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Label the blocks of pages (files, folders, .gz, or - for stdin).
+    Classify(ClassifyArgs),
+    /// Train a model on labelled pages.
+    Train(TrainArgs),
+    /// Measure a model on labelled pages, or cross-validate by outlet.
+    Eval(EvalArgs),
+    /// Print the feature rows of a page, for inspection.
+    Features(FeaturesArgs),
+}
+
+/// How to read inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// Decide by file name: .txt is plain text, anything else HTML.
+    Auto,
+    /// HTML.
+    Html,
+    /// Plain text, one block per non-empty line.
+    Text,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Largest page accepted, in bytes (after decompression).
+    #[arg(long, default_value_t = PageLimits::default().max_bytes, value_name = "BYTES")]
+    pub max_page_bytes: usize,
+    /// Most blocks accepted in one page.
+    #[arg(long, default_value_t = PageLimits::default().max_blocks, value_name = "N")]
+    pub max_blocks: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> PageLimits {
+        PageLimits {
+            max_bytes: self.max_page_bytes,
+            max_blocks: self.max_blocks,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per block: label, confidence, text.
+    Human,
+    /// One JSON object per block.
+    Jsonl,
+    /// The page with data-block-label on its block elements.
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Extract {
+    /// Print only the article text.
+    Article,
+}
+
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    /// Pages to classify: files, folders (read recursively in name order), or - for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// With --format html: a self-contained page that outlines each block in its label's
+    /// colour, with scripts, event handlers and external loads removed.
+    #[arg(long)]
+    pub overlay: bool,
+    /// Print only the text of blocks with this label.
+    #[arg(long, value_enum, conflicts_with = "format")]
+    pub extract: Option<Extract>,
+    /// How to read inputs.
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    pub input: InputKind,
+    /// Model file (default: the model embedded in chaff).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Dataset folders (with manifest.jsonl, or folders of labelled .html files).
+    #[arg(long = "data", required = true, value_name = "DIR")]
+    pub data: Vec<PathBuf>,
+    /// Where to write the model.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Learner: boosted (gradient-boosted trees) or logistic (linfa logistic regression).
+    #[arg(long, default_value = "boosted")]
+    pub learner: String,
+    /// Train without the context stage.
+    #[arg(long)]
+    pub no_context: bool,
+    /// Train without the plain-text head.
+    #[arg(long)]
+    pub no_text_head: bool,
+    /// Seed for every random choice.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Dataset folders to score on.
+    #[arg(long = "data", required = true, value_name = "DIR")]
+    pub data: Vec<PathBuf>,
+    /// Model file (default: the embedded model). Ignored with --cv-by-domain.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Instead of scoring a model: K-fold cross-validation with no outlet (registrable
+    /// domain) on both sides of a fold, training with the options below.
+    #[arg(long, value_name = "K")]
+    pub cv_by_domain: Option<usize>,
+    /// Learner for --cv-by-domain.
+    #[arg(long, default_value = "boosted")]
+    pub learner: String,
+    /// No context stage in --cv-by-domain.
+    #[arg(long)]
+    pub no_context: bool,
+    /// Seed for --cv-by-domain.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Score only pages whose outlet the model was not trained on.
+    #[arg(long)]
+    pub unseen_outlets: bool,
+    /// Machine-readable results (JSON) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// List the N worst pages and the N largest mistakes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub errors: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowFormat {
+    /// Comma-separated values with a header.
+    Csv,
+    /// One JSON object per block.
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct FeaturesArgs {
+    /// The page (a file, or - for stdin).
+    #[arg(value_name = "PAGE")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RowFormat::Csv)]
+    pub format: RowFormat,
+    /// How to read the input.
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    pub input: InputKind,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}

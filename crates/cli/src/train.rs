@@ -1,0 +1,58 @@
+//! `chaff train`: fit a model on labelled pages and write it atomically.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chaff_learn::{Dataset, LearnerParams, ModelParams};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::flags::TrainArgs;
+
+/// Load every dataset folder, reporting pages that cannot be used; returns the dataset and
+/// the number of failures.
+pub fn load_data(dirs: &[std::path::PathBuf], limits: chaff_extract::PageLimits) -> anyhow::Result<(Dataset, usize)> {
+    let mut data = Dataset::default();
+    let mut failed = 0;
+    for dir in dirs {
+        let loaded = Dataset::load(dir, limits)?;
+        for e in &loaded.failures {
+            eprintln!("chaff: {e}");
+        }
+        failed += loaded.failures.len();
+        data.extend(loaded.dataset);
+    }
+    Ok((data, failed))
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    spinner.set_message("reading pages");
+    let (data, failed) = load_data(&args.data, args.limits.limits())?;
+    let params = ModelParams::default()
+        .learner(LearnerParams::by_name(&args.learner)?)
+        .context(!args.no_context)
+        .text_head(!args.no_text_head)
+        .seed(args.seed)
+        .check()?;
+    let n = data.labelled().count();
+    spinner.set_message(format!("training on {n} pages from {} outlets", data.outlets().len()));
+    let model = params.fit(&data, &|step| spinner.set_message(format!("training: {step}")))?;
+    model.save(&args.out)?;
+    spinner.finish_and_clear();
+    eprintln!(
+        "chaff: wrote {} ({} pages, {} blocks, {} outlets) in {:.1}s",
+        args.out.display(),
+        model.training.pages,
+        model.training.blocks,
+        model.training.outlets.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        eprintln!("chaff: {failed} pages could not be used (see above)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,438 @@
+//! Labelled datasets: pages with gold labels per block, or with their article text only.
+//!
+//! A dataset is a folder. With a `manifest.jsonl`, each line names one page: `id`, and
+//! either `file` (a labelled HTML page whose blocks carry `data-block-label`) or `html` plus
+//! `article` (a page, possibly gzip-compressed, and a UTF-8 file with its article text);
+//! `domain` or `url` give the outlet. Without a manifest, every `.html`/`.htm` file below
+//! the folder (optionally `.gz`) is a labelled page, and its outlet is the first folder
+//! under the dataset root that holds it (or the file's name when it sits at the root).
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use chaff_extract::block::CONTAINER_LEVELS;
+use chaff_extract::{Block, FeatureRows, Label, Page, PageLimits};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::outlet::outlet_of;
+use crate::{Error, Result};
+
+/// What the model sees of one page: its feature rows and the block structure the context
+/// stage needs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// One feature row per block.
+    pub rows: FeatureRows,
+    /// Each block's ancestor containers (see [`Block::containers`]).
+    pub containers: Vec<[Option<u32>; CONTAINER_LEVELS]>,
+    /// Whether each block is a heading.
+    pub headings: Vec<bool>,
+    /// Words per block.
+    pub words: Vec<usize>,
+}
+
+impl Prepared {
+    /// Prepare a page for the model.
+    pub fn of_page(page: &Page) -> Prepared {
+        Prepared {
+            rows: FeatureRows::of_page(page),
+            containers: page.blocks.iter().map(|b| b.containers).collect(),
+            headings: page.blocks.iter().map(Block::is_heading).collect(),
+            words: page.blocks.iter().map(|b| b.words).collect(),
+        }
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the page has no blocks.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// A page's plain-text rendering, one line per block, as a plain-text page would come in:
+/// what the text head of a model is trained on.
+pub fn text_view(page: &Page) -> Page {
+    Page {
+        blocks: page
+            .blocks
+            .iter()
+            .map(|b| Block {
+                gold: b.gold,
+                ..Block::from_line(&b.text)
+            })
+            .collect(),
+        title: String::new(),
+        dom: None,
+        bad_labels: Vec::new(),
+    }
+}
+
+/// The gold of one page.
+#[derive(Debug, Clone)]
+pub enum PageGold {
+    /// A label for every block.
+    Blocks(Vec<Label>),
+    /// The words of the article text only.
+    ArticleWords(Vec<String>),
+}
+
+/// One page of a dataset.
+#[derive(Debug, Clone)]
+pub struct LabelledPage {
+    /// The page's id (from the manifest, or its path below the dataset root).
+    pub id: String,
+    /// The page's file.
+    pub path: PathBuf,
+    /// The outlet (registrable domain) the page belongs to.
+    pub outlet: String,
+    /// The page prepared for the HTML head.
+    pub html: Prepared,
+    /// The page's plain-text rendering prepared for the text head (labelled pages only).
+    pub text: Option<Prepared>,
+    /// The blocks' texts.
+    pub texts: Vec<String>,
+    /// The gold.
+    pub gold: PageGold,
+}
+
+impl LabelledPage {
+    /// Gold labels per block, for pages labelled block by block.
+    pub fn block_labels(&self) -> Option<&[Label]> {
+        match &self.gold {
+            PageGold::Blocks(l) => Some(l),
+            PageGold::ArticleWords(_) => None,
+        }
+    }
+}
+
+/// A set of labelled pages.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// The pages, in manifest (or sorted path) order.
+    pub pages: Vec<LabelledPage>,
+}
+
+/// What loading a dataset produced: the pages that could be read and, for each one that
+/// could not, why.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The readable pages.
+    pub dataset: Dataset,
+    /// One error per page (or manifest line) that could not be used.
+    pub failures: Vec<Error>,
+}
+
+#[derive(Deserialize)]
+struct ManifestRow {
+    id: Option<String>,
+    file: Option<String>,
+    html: Option<String>,
+    article: Option<String>,
+    domain: Option<String>,
+    url: Option<String>,
+}
+
+struct Entry {
+    id: String,
+    path: PathBuf,
+    article: Option<PathBuf>,
+    outlet: String,
+}
+
+impl Dataset {
+    /// Load every page of the folder `root`, in parallel. Pages that cannot be read are
+    /// reported in [`Loaded::failures`]; the rest load. An unreadable folder or manifest is
+    /// an error.
+    pub fn load(root: &Path, limits: PageLimits) -> Result<Loaded> {
+        let (entries, mut failures) = list(root)?;
+        let results: Vec<Result<LabelledPage>> = entries
+            .par_iter()
+            .map(|e| load_entry(e, limits))
+            .collect();
+        let mut pages = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Ok(p) => pages.push(p),
+                Err(e) => failures.push(e),
+            }
+        }
+        Ok(Loaded {
+            dataset: Dataset { pages },
+            failures,
+        })
+    }
+
+    /// Pages labelled block by block.
+    pub fn labelled(&self) -> impl Iterator<Item = &LabelledPage> {
+        self.pages.iter().filter(|p| p.block_labels().is_some())
+    }
+
+    /// The distinct outlets, sorted.
+    pub fn outlets(&self) -> Vec<String> {
+        let mut o: Vec<String> = self.pages.iter().map(|p| p.outlet.clone()).collect();
+        o.sort();
+        o.dedup();
+        o
+    }
+
+    /// Append the pages of another dataset.
+    pub fn extend(&mut self, other: Dataset) {
+        self.pages.extend(other.pages);
+    }
+}
+
+/// Resolve `rel` below `root`, refusing absolute paths and paths that climb out of it.
+fn inside(root: &Path, rel: &str, manifest: &Path, line: usize) -> Result<PathBuf> {
+    let p = Path::new(rel);
+    let escapes = p.is_absolute()
+        || p.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    if escapes || rel.is_empty() {
+        return Err(Error::dataset(
+            manifest,
+            format!("line {line}: path {rel:?} is not inside the dataset folder"),
+        ));
+    }
+    Ok(root.join(p))
+}
+
+fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
+    let manifest = root.join("manifest.jsonl");
+    if !root.is_dir() {
+        return Err(Error::dataset(root, "not a folder"));
+    }
+    if !manifest.exists() {
+        return list_folder(root).map(|e| (e, Vec::new()));
+    }
+    let text = std::fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
+    let mut entries = Vec::new();
+    let mut failures = Vec::new();
+    let mut ids = HashSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: ManifestRow = match serde_json::from_str(line) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(Error::dataset(&manifest, format!("line {n}: {e}")));
+                continue;
+            }
+        };
+        let entry = (|| {
+            let (file, article) = match (&row.file, &row.html, &row.article) {
+                (Some(f), _, _) => (inside(root, f, &manifest, n)?, None),
+                (None, Some(h), Some(a)) => (
+                    inside(root, h, &manifest, n)?,
+                    Some(inside(root, a, &manifest, n)?),
+                ),
+                _ => {
+                    return Err(Error::dataset(
+                        &manifest,
+                        format!("line {n}: needs \"file\", or \"html\" and \"article\""),
+                    ))
+                }
+            };
+            let id = row.id.clone().unwrap_or_else(|| {
+                row.file
+                    .clone()
+                    .or(row.html.clone())
+                    .unwrap_or_default()
+            });
+            if !ids.insert(id.clone()) {
+                return Err(Error::dataset(
+                    &manifest,
+                    format!("line {n}: duplicate id {id:?}"),
+                ));
+            }
+            let outlet = match (&row.domain, &row.url) {
+                (Some(d), _) if !d.trim().is_empty() => outlet_of(d),
+                (_, Some(u)) if !u.trim().is_empty() => outlet_of(u),
+                _ => id.clone(),
+            };
+            Ok(Entry {
+                id,
+                path: file,
+                article,
+                outlet,
+            })
+        })();
+        match entry {
+            Ok(e) => entries.push(e),
+            Err(e) => failures.push(e),
+        }
+    }
+    Ok((entries, failures))
+}
+
+fn is_page_file(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".html") || name.ends_with(".htm")
+}
+
+fn list_folder(root: &Path) -> Result<Vec<Entry>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut seen = HashSet::new();
+    while let Some(dir) = stack.pop() {
+        let canon = dir.canonicalize().map_err(|e| Error::io(&dir, e))?;
+        if !seen.insert(canon) {
+            continue; // a symlink loop
+        }
+        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if is_page_file(&p) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+            let outlet = match rel.components().next() {
+                Some(c) if rel.components().count() > 1 => {
+                    c.as_os_str().to_string_lossy().into_owned()
+                }
+                _ => rel.to_string_lossy().into_owned(),
+            };
+            Entry {
+                id: rel.to_string_lossy().into_owned(),
+                path: p,
+                article: None,
+                outlet,
+            }
+        })
+        .collect())
+}
+
+fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
+    let bytes = std::fs::read(&e.path).map_err(|err| Error::io(&e.path, err))?;
+    let page = Page::from_html_bytes(bytes, None, limits).map_err(|source| Error::Page {
+        path: e.path.clone(),
+        source,
+    })?;
+    let html = Prepared::of_page(&page);
+    let texts = page.blocks.iter().map(|b| b.text.clone()).collect();
+    let (gold, text) = match &e.article {
+        None => {
+            if let Some(bad) = page.bad_labels.first() {
+                return Err(Error::dataset(
+                    &e.path,
+                    format!("unknown label {bad:?} in data-block-label"),
+                ));
+            }
+            let labels = page
+                .blocks
+                .iter()
+                .map(|b| b.gold.unwrap_or(Label::Other))
+                .collect();
+            (
+                PageGold::Blocks(labels),
+                Some(Prepared::of_page(&text_view(&page))),
+            )
+        }
+        Some(a) => {
+            let article = std::fs::read(a).map_err(|err| Error::io(a, err))?;
+            let article = String::from_utf8_lossy(&article);
+            (
+                PageGold::ArticleWords(chaff_extract::text::words(&article).collect()),
+                None,
+            )
+        }
+    };
+    Ok(LabelledPage {
+        id: e.id.clone(),
+        path: e.path.clone(),
+        outlet: e.outlet.clone(),
+        html,
+        text,
+        texts,
+        gold,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, body: &str) {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+
+    #[test]
+    fn manifest_problems_are_reported_per_line() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "a.html", "<p data-block-label=article>Hello world</p>");
+        write(d.path(), "b.html", "<p data-block-label=nonsense>x</p>");
+        write(
+            d.path(),
+            "manifest.jsonl",
+            concat!(
+                r#"{"id":"a","file":"a.html","domain":"news.example.co.uk"}"#,
+                "\n",
+                r#"{"id":"a","file":"a.html"}"#,
+                "\n",
+                r#"{"id":"c","file":"../../etc/passwd"}"#,
+                "\n",
+                r#"{"id":"d","file":"missing.html"}"#,
+                "\n",
+                r#"{"id":"e","file":"b.html"}"#,
+                "\n",
+                "not json\n",
+            ),
+        );
+        let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
+        assert_eq!(loaded.dataset.pages.len(), 1);
+        let page = &loaded.dataset.pages[0];
+        assert_eq!(page.outlet, "example.co.uk");
+        assert_eq!(page.block_labels().unwrap(), [Label::Article]);
+        let msgs: Vec<String> = loaded.failures.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 5, "{msgs:#?}");
+        let all = msgs.join("\n");
+        for want in [
+            "duplicate id \"a\"",
+            "not inside the dataset folder",
+            "missing.html",
+            "unknown label \"nonsense\"",
+            "line 6",
+        ] {
+            assert!(all.contains(want), "{want} not in {all}");
+        }
+    }
+
+    #[test]
+    fn folder_without_manifest_groups_outlets_by_subfolder() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "one/x.html", "<p data-block-label=article>x</p>");
+        write(d.path(), "one/y.html", "<p data-block-label=other>y</p>");
+        write(d.path(), "two.html", "<p>z</p>");
+        write(d.path(), "notes.txt", "ignored");
+        let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
+        assert!(loaded.failures.is_empty());
+        let outlets: Vec<_> = loaded.dataset.pages.iter().map(|p| p.outlet.as_str()).collect();
+        assert_eq!(outlets, ["one", "one", "two.html"]);
+        assert!(loaded.dataset.pages[0].text.is_some());
+    }
+}

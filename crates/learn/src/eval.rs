@@ -1,0 +1,438 @@
+//! Scoring predictions against gold, and leave-outlet-out cross-validation.
+//!
+//! Words are counted as the reference scorer counts them: lowercased Unicode `\w+` runs
+//! ([`chaff_extract::text::words`]). Six-class quality is precision/recall/F1 per label over
+//! words (and over blocks), with macro-F1 over the five named labels. Article quality is
+//! bag-of-words precision/recall/F1 per page, averaged over pages.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chaff_extract::text::words;
+use chaff_extract::Label;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::dataset::{Dataset, LabelledPage, PageGold};
+use crate::model::{Model, Prediction, ValidModelParams};
+use crate::Result;
+
+/// Assign each page to one of `k` folds so that no outlet is in two folds. Outlets are
+/// shuffled by `seed`, then each goes to the fold with the fewest blocks so far.
+pub fn folds_by_outlet(outlets: &[&str], sizes: &[usize], k: usize, seed: u64) -> Vec<usize> {
+    let mut per_outlet: BTreeMap<&str, usize> = BTreeMap::new();
+    for (o, s) in outlets.iter().zip(sizes) {
+        *per_outlet.entry(o).or_default() += s;
+    }
+    let mut order: Vec<(&str, usize)> = per_outlet.into_iter().collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let mut load = vec![0usize; k.max(1)];
+    let mut fold_of: HashMap<&str, usize> = HashMap::new();
+    for (o, s) in order {
+        let f = (0..load.len()).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[f] += s.max(1);
+        fold_of.insert(o, f);
+    }
+    outlets.iter().map(|o| fold_of[o]).collect()
+}
+
+/// Precision, recall and F1 of one label.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Prf {
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+    /// Gold count (words or blocks).
+    pub support: u64,
+}
+
+impl Prf {
+    fn new(tp: u64, fp: u64, fn_: u64) -> Prf {
+        let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
+        let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
+        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        Prf {
+            precision: p,
+            recall: r,
+            f1: f,
+            support: tp + fn_,
+        }
+    }
+}
+
+/// Scores of six-class labelling.
+#[derive(Debug, Clone, Serialize)]
+pub struct SixClass {
+    /// Per label, counted over words.
+    pub words: BTreeMap<Label, Prf>,
+    /// Per label, counted over blocks.
+    pub blocks: BTreeMap<Label, Prf>,
+    /// Macro-F1 over the five named labels, words.
+    pub macro_f1_words: f64,
+    /// Macro-F1 over the five named labels, blocks.
+    pub macro_f1_blocks: f64,
+    /// Confusion over words: `confusion[gold][predicted]`, in [`Label::ALL`] order.
+    pub confusion_words: [[u64; 6]; 6],
+}
+
+/// Bag-of-words article scores averaged over pages.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct ArticleScores {
+    /// Pages scored.
+    pub pages: usize,
+    /// Mean precision.
+    pub precision: f64,
+    /// Mean recall.
+    pub recall: f64,
+    /// Mean F1.
+    pub f1: f64,
+    /// Median F1.
+    pub f1_median: f64,
+}
+
+/// One outlet's scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutletRow {
+    /// The outlet.
+    pub outlet: String,
+    /// Its pages.
+    pub pages: usize,
+    /// Share of its words labelled right (block-labelled pages).
+    pub word_accuracy: Option<f64>,
+    /// Mean article F1 of its pages.
+    pub article_f1: f64,
+}
+
+/// How well confidence matches accuracy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    /// Expected calibration error over blocks (10 equal-width bins).
+    pub ece: f64,
+    /// Per bin: lower edge, blocks, mean confidence, accuracy.
+    pub bins: Vec<(f64, u64, f64, f64)>,
+}
+
+/// A block labelled wrong, for error analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mistake {
+    /// Page id.
+    pub page: String,
+    /// Block index.
+    pub index: usize,
+    /// Gold label.
+    pub gold: Label,
+    /// Predicted label.
+    pub predicted: Label,
+    /// Words in the block.
+    pub words: usize,
+    /// The block's text (cut to 160 characters).
+    pub text: String,
+}
+
+/// Everything `chaff eval` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// Pages scored.
+    pub pages: usize,
+    /// Six-class scores (when any page is labelled block by block).
+    pub six_class: Option<SixClass>,
+    /// Article bag-of-words scores over all pages.
+    pub article: ArticleScores,
+    /// Per outlet.
+    pub outlets: Vec<OutletRow>,
+    /// Calibration of `confidence` (block-labelled pages).
+    pub calibration: Option<Calibration>,
+    /// Pages with the lowest word accuracy (or article F1), worst first: (page, score).
+    pub worst_pages: Vec<(String, f64)>,
+    /// The largest mistakes (by words), per confusion pair, most words first.
+    pub mistakes: Vec<Mistake>,
+}
+
+/// Accumulates predictions page by page and produces an [`EvalReport`].
+#[derive(Debug, Default)]
+pub struct Scorer {
+    words: [[u64; 6]; 6],
+    blocks: [[u64; 6]; 6],
+    article: Vec<(f64, f64, f64)>,
+    per_outlet: BTreeMap<String, (usize, u64, u64, f64)>,
+    calibration: Vec<(f64, bool)>,
+    page_scores: Vec<(String, f64)>,
+    mistakes: Vec<Mistake>,
+}
+
+fn bag_prf(pred: &[String], gold: &[String]) -> (f64, f64, f64) {
+    let mut g: HashMap<&str, i64> = HashMap::new();
+    for w in gold {
+        *g.entry(w).or_default() += 1;
+    }
+    let mut hit = 0u64;
+    for w in pred {
+        if let Some(c) = g.get_mut(w.as_str()) {
+            if *c > 0 {
+                *c -= 1;
+                hit += 1;
+            }
+        }
+    }
+    let p = if pred.is_empty() { 0.0 } else { hit as f64 / pred.len() as f64 };
+    let r = if gold.is_empty() { 0.0 } else { hit as f64 / gold.len() as f64 };
+    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    (p, r, f)
+}
+
+impl Scorer {
+    /// Score one page's predictions.
+    pub fn add(&mut self, page: &LabelledPage, preds: &[Prediction]) {
+        let predicted_article: Vec<String> = page
+            .texts
+            .iter()
+            .zip(preds)
+            .filter(|(_, p)| p.label == Label::Article)
+            .flat_map(|(t, _)| words(t))
+            .collect();
+        let (gold_article, labels): (Vec<String>, Option<&[Label]>) = match &page.gold {
+            PageGold::Blocks(labels) => (
+                page.texts
+                    .iter()
+                    .zip(labels)
+                    .filter(|(_, l)| **l == Label::Article)
+                    .flat_map(|(t, _)| words(t))
+                    .collect(),
+                Some(labels),
+            ),
+            PageGold::ArticleWords(w) => (w.clone(), None),
+        };
+        let prf = bag_prf(&predicted_article, &gold_article);
+        self.article.push(prf);
+        let entry = self.per_outlet.entry(page.outlet.clone()).or_default();
+        entry.0 += 1;
+        entry.3 += prf.2;
+        let Some(labels) = labels else {
+            self.page_scores.push((page.id.clone(), prf.2));
+            return;
+        };
+        let (mut right, mut total) = (0u64, 0u64);
+        for (i, ((gold, pred), text)) in labels.iter().zip(preds).zip(&page.texts).enumerate() {
+            let n = words(text).count() as u64;
+            self.words[gold.index()][pred.label.index()] += n;
+            self.blocks[gold.index()][pred.label.index()] += 1;
+            self.calibration.push((pred.confidence, *gold == pred.label));
+            total += n;
+            if *gold == pred.label {
+                right += n;
+            } else if n > 0 {
+                self.mistakes.push(Mistake {
+                    page: page.id.clone(),
+                    index: i,
+                    gold: *gold,
+                    predicted: pred.label,
+                    words: n as usize,
+                    text: text.chars().take(160).collect(),
+                });
+            }
+        }
+        entry.1 += right;
+        entry.2 += total;
+        let acc = if total > 0 { right as f64 / total as f64 } else { 1.0 };
+        self.page_scores.push((page.id.clone(), acc));
+    }
+
+    /// The report; `worst` bounds the worst pages and mistakes listed.
+    pub fn report(&self, worst: usize) -> EvalReport {
+        let has_blocks = self.blocks.iter().flatten().any(|&c| c > 0);
+        let six_class = has_blocks.then(|| {
+            let per = |m: &[[u64; 6]; 6]| -> BTreeMap<Label, Prf> {
+                Label::ALL
+                    .iter()
+                    .map(|&l| {
+                        let i = l.index();
+                        let tp = m[i][i];
+                        let fn_: u64 = m[i].iter().sum::<u64>() - tp;
+                        let fp: u64 = (0..6).map(|g| m[g][i]).sum::<u64>() - tp;
+                        (l, Prf::new(tp, fp, fn_))
+                    })
+                    .collect()
+            };
+            let w = per(&self.words);
+            let b = per(&self.blocks);
+            let macro_f1 =
+                |m: &BTreeMap<Label, Prf>| Label::NAMED.iter().map(|l| m[l].f1).sum::<f64>() / 5.0;
+            SixClass {
+                macro_f1_words: macro_f1(&w),
+                macro_f1_blocks: macro_f1(&b),
+                words: w,
+                blocks: b,
+                confusion_words: self.words,
+            }
+        });
+        let n = self.article.len();
+        let mut f1s: Vec<f64> = self.article.iter().map(|a| a.2).collect();
+        f1s.sort_by(f64::total_cmp);
+        let mean = |k: fn(&(f64, f64, f64)) -> f64| {
+            if n == 0 {
+                0.0
+            } else {
+                self.article.iter().map(k).sum::<f64>() / n as f64
+            }
+        };
+        let article = ArticleScores {
+            pages: n,
+            precision: mean(|a| a.0),
+            recall: mean(|a| a.1),
+            f1: mean(|a| a.2),
+            f1_median: f1s.get(n / 2).copied().unwrap_or(0.0),
+        };
+        let outlets = self
+            .per_outlet
+            .iter()
+            .map(|(o, &(pages, right, total, f1))| OutletRow {
+                outlet: o.clone(),
+                pages,
+                word_accuracy: (total > 0).then(|| right as f64 / total as f64),
+                article_f1: f1 / pages.max(1) as f64,
+            })
+            .collect();
+        let calibration = (!self.calibration.is_empty()).then(|| {
+            let mut bins = vec![(0u64, 0f64, 0u64); 10];
+            for &(c, ok) in &self.calibration {
+                let b = ((c * 10.0) as usize).min(9);
+                bins[b].0 += 1;
+                bins[b].1 += c;
+                bins[b].2 += ok as u64;
+            }
+            let total = self.calibration.len() as f64;
+            let mut ece = 0.0;
+            let rows = bins
+                .iter()
+                .enumerate()
+                .map(|(i, &(cnt, conf, ok))| {
+                    let (mc, acc) = if cnt > 0 {
+                        (conf / cnt as f64, ok as f64 / cnt as f64)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    ece += cnt as f64 / total * (mc - acc).abs();
+                    (i as f64 / 10.0, cnt, mc, acc)
+                })
+                .collect();
+            Calibration { ece, bins: rows }
+        });
+        let mut worst_pages = self.page_scores.clone();
+        worst_pages.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        worst_pages.truncate(worst);
+        let mut mistakes = self.mistakes.clone();
+        mistakes.sort_by(|a, b| b.words.cmp(&a.words).then(a.page.cmp(&b.page)).then(a.index.cmp(&b.index)));
+        mistakes.truncate(worst);
+        EvalReport {
+            pages: n,
+            six_class,
+            article,
+            outlets,
+            calibration,
+            worst_pages,
+            mistakes,
+        }
+    }
+}
+
+/// Score `model` on every page of `data`.
+pub fn evaluate(model: &Model, data: &Dataset) -> Scorer {
+    let mut scorer = Scorer::default();
+    for page in &data.pages {
+        scorer.add(page, &model.predict(&page.html, false));
+    }
+    scorer
+}
+
+/// K-fold cross-validation with no outlet on both sides of a fold: train on the other
+/// folds' block-labelled pages, predict the fold's pages (of any kind), score them all.
+/// `progress` hears which fold runs.
+pub fn cross_validate(
+    params: &ValidModelParams,
+    data: &Dataset,
+    k: usize,
+    progress: &dyn Fn(&str),
+) -> Result<Scorer> {
+    if k < 2 {
+        return Err(crate::Error::Params("cross-validation needs at least 2 folds".into()));
+    }
+    let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
+    let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
+    let folds = folds_by_outlet(&outlets, &sizes, k, params.params().seed);
+    let mut preds: Vec<Option<Vec<Prediction>>> = vec![None; data.pages.len()];
+    for f in 0..k {
+        progress(&format!("fold {}/{k}", f + 1));
+        let train = Dataset {
+            pages: data
+                .pages
+                .iter()
+                .zip(&folds)
+                .filter(|(_, &g)| g != f)
+                .map(|(p, _)| p.clone())
+                .collect(),
+        };
+        if train.labelled().next().is_none() {
+            continue;
+        }
+        let model = params.fit(&train, &|_| {})?;
+        for (i, p) in data.pages.iter().enumerate() {
+            if folds[i] == f {
+                preds[i] = Some(model.predict(&p.html, false));
+            }
+        }
+    }
+    let mut scorer = Scorer::default();
+    for (p, pr) in data.pages.iter().zip(preds) {
+        if let Some(pr) = pr {
+            scorer.add(p, &pr);
+        }
+    }
+    Ok(scorer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_never_split_an_outlet_and_are_balanced() {
+        let outlets = ["a", "b", "a", "c", "d", "b", "e", "f"];
+        let sizes = [10, 10, 10, 10, 10, 10, 10, 10];
+        let folds = folds_by_outlet(&outlets, &sizes, 3, 1);
+        for i in 0..outlets.len() {
+            for j in 0..outlets.len() {
+                if outlets[i] == outlets[j] {
+                    assert_eq!(folds[i], folds[j]);
+                }
+            }
+        }
+        let mut per = [0; 3];
+        for f in &folds {
+            per[*f] += 1;
+        }
+        assert!(per.iter().all(|&c| c >= 2), "{per:?}");
+        assert_eq!(folds, folds_by_outlet(&outlets, &sizes, 3, 1));
+    }
+
+    #[test]
+    fn bag_of_words_counts_multiplicity() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (p, r, f) = bag_prf(&s(&["a", "a", "b"]), &s(&["a", "b", "c", "d"]));
+        assert!((p - 2.0 / 3.0).abs() < 1e-12);
+        assert!((r - 0.5).abs() < 1e-12);
+        assert!((f - 2.0 * p * r / (p + r)).abs() < 1e-12);
+        assert_eq!(bag_prf(&[], &s(&["a"])), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn prf_from_counts() {
+        let p = Prf::new(8, 2, 8);
+        assert!((p.precision - 0.8).abs() < 1e-12);
+        assert!((p.recall - 0.5).abs() < 1e-12);
+        assert_eq!(p.support, 16);
+    }
+}

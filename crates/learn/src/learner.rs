@@ -1,0 +1,442 @@
+//! Learners: the block classifiers a model can be built from.
+//!
+//! Two are offered and compared by cross-validation:
+//! - `logistic`: linfa's multinomial logistic regression on standardised features, with
+//!   an L2 penalty (`alpha`);
+//! - `boosted`: gradient-boosted trees (forust-ml), one binary log-loss ensemble per label
+//!   (one-vs-rest), whose sigmoid outputs are normalised to sum to 1.
+//!
+//! Both are deterministic for given data and seed and are stored in the model file.
+
+use chaff_extract::Label;
+use forust_ml::{GradientBooster, Matrix};
+use linfa::prelude::*;
+use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A learner and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LearnerParams {
+    /// Multinomial logistic regression (linfa-logistic).
+    Logistic {
+        /// L2 penalty.
+        alpha: f64,
+        /// Most L-BFGS iterations.
+        max_iterations: u64,
+    },
+    /// Gradient-boosted trees, one-vs-rest (forust-ml).
+    Boosted {
+        /// Trees per label.
+        iterations: usize,
+        /// Shrinkage.
+        learning_rate: f32,
+        /// Depth of each tree.
+        max_depth: usize,
+        /// L2 penalty on leaf weights.
+        l2: f32,
+        /// Least hessian weight in a leaf.
+        min_leaf_weight: f32,
+        /// Fraction of rows each tree sees.
+        subsample: f32,
+        /// Fraction of columns each tree sees.
+        colsample: f64,
+    },
+}
+
+impl LearnerParams {
+    /// Default logistic regression.
+    pub fn logistic() -> LearnerParams {
+        LearnerParams::Logistic {
+            alpha: 1.0,
+            max_iterations: 150,
+        }
+    }
+
+    /// Default boosted trees.
+    pub fn boosted() -> LearnerParams {
+        LearnerParams::Boosted {
+            iterations: 150,
+            learning_rate: 0.15,
+            max_depth: 6,
+            l2: 3.0,
+            min_leaf_weight: 5.0,
+            subsample: 0.8,
+            colsample: 0.6,
+        }
+    }
+
+    /// The learner's name (`logistic` or `boosted`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LearnerParams::Logistic { .. } => "logistic",
+            LearnerParams::Boosted { .. } => "boosted",
+        }
+    }
+
+    /// The default parameters of the learner called `name`.
+    pub fn by_name(name: &str) -> Result<LearnerParams> {
+        match name {
+            "logistic" => Ok(LearnerParams::logistic()),
+            "boosted" => Ok(LearnerParams::boosted()),
+            _ => Err(Error::Params(format!(
+                "unknown learner {name:?} (expected logistic or boosted)"
+            ))),
+        }
+    }
+
+    /// Check the parameters.
+    pub fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Params(m.to_string()));
+        match *self {
+            LearnerParams::Logistic {
+                alpha,
+                max_iterations,
+            } => {
+                if !(alpha.is_finite() && alpha >= 0.0) {
+                    return bad("logistic alpha must be finite and >= 0");
+                }
+                if max_iterations == 0 {
+                    return bad("logistic max_iterations must be > 0");
+                }
+            }
+            LearnerParams::Boosted {
+                iterations,
+                learning_rate,
+                max_depth,
+                subsample,
+                colsample,
+                ..
+            } => {
+                if iterations == 0 || max_depth == 0 {
+                    return bad("boosted iterations and max_depth must be > 0");
+                }
+                if !(learning_rate > 0.0 && learning_rate <= 1.0) {
+                    return bad("boosted learning_rate must be in (0, 1]");
+                }
+                if !(subsample > 0.0 && subsample <= 1.0 && colsample > 0.0 && colsample <= 1.0) {
+                    return bad("boosted subsample and colsample must be in (0, 1]");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fit the learner to rows `x` (one per block) with labels `y` and weights `w`.
+    pub fn fit(&self, x: ArrayView2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
+        self.check()?;
+        if x.nrows() == 0 || x.nrows() != y.len() || y.len() != w.len() {
+            return Err(Error::Training(format!(
+                "{} rows, {} labels, {} weights",
+                x.nrows(),
+                y.len(),
+                w.len()
+            )));
+        }
+        let scaler = Standardizer::fit(x);
+        let z = scaler.apply(x);
+        let model = match *self {
+            LearnerParams::Logistic {
+                alpha,
+                max_iterations,
+            } => {
+                let targets = Array1::from_iter(y.iter().map(|l| l.index()));
+                let data = linfa::Dataset::new(z, targets);
+                let fitted = MultiLogisticRegression::default()
+                    .alpha(alpha)
+                    .max_iterations(max_iterations)
+                    .fit(&data)
+                    .map_err(|e| Error::Training(e.to_string()))?;
+                Fitted::Logistic(fitted)
+            }
+            LearnerParams::Boosted {
+                iterations,
+                learning_rate,
+                max_depth,
+                l2,
+                min_leaf_weight,
+                subsample,
+                colsample,
+            } => {
+                let cols = column_major(&z);
+                let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
+                let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
+                let mut boosters = Vec::new();
+                for label in Label::ALL {
+                    let target: Vec<f64> = y.iter().map(|&l| (l == label) as u8 as f64).collect();
+                    let mut b = GradientBooster::default()
+                        .set_iterations(iterations)
+                        .set_learning_rate(learning_rate)
+                        .set_max_depth(max_depth)
+                        .set_l2(l2)
+                        .set_min_leaf_weight(min_leaf_weight)
+                        .set_subsample(subsample)
+                        .set_colsample_bytree(colsample)
+                        .set_seed(seed.wrapping_add(label.index() as u64))
+                        .set_parallel(true);
+                    if target.iter().any(|&t| t > 0.0) {
+                        b.fit(&matrix, &target, &weights, None)
+                            .map_err(|e| Error::Training(e.to_string()))?;
+                        boosters.push(Some(b));
+                    } else {
+                        boosters.push(None);
+                    }
+                }
+                Fitted::Boosted(boosters)
+            }
+        };
+        Ok(Classifier { scaler, model })
+    }
+}
+
+fn column_major(z: &Array2<f64>) -> Vec<f64> {
+    let mut out = Vec::with_capacity(z.len());
+    for col in z.axis_iter(Axis(1)) {
+        out.extend(col.iter().copied());
+    }
+    out
+}
+
+/// Per-column mean and standard deviation of the training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardizer {
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column standard deviations (1 where a column is constant).
+    pub std: Vec<f64>,
+}
+
+impl Standardizer {
+    fn fit(x: ArrayView2<f32>) -> Standardizer {
+        let n = x.nrows().max(1) as f64;
+        let mut mean = vec![0f64; x.ncols()];
+        let mut sq = vec![0f64; x.ncols()];
+        for row in x.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                mean[j] += v as f64;
+                sq[j] += (v as f64) * (v as f64);
+            }
+        }
+        let mut std = vec![1f64; x.ncols()];
+        for j in 0..x.ncols() {
+            mean[j] /= n;
+            let var = (sq[j] / n - mean[j] * mean[j]).max(0.0);
+            std[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+        }
+        Standardizer { mean, std }
+    }
+
+    fn apply(&self, x: ArrayView2<f32>) -> Array2<f64> {
+        let mut z = Array2::zeros(x.raw_dim());
+        for (mut zr, xr) in z.rows_mut().into_iter().zip(x.rows()) {
+            for j in 0..xr.len() {
+                zr[j] = (xr[j] as f64 - self.mean[j]) / self.std[j];
+            }
+        }
+        z
+    }
+}
+
+/// A fitted learner.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", content = "weights", rename_all = "snake_case")]
+enum Fitted {
+    Logistic(MultiFittedLogisticRegression<f64, usize>),
+    Boosted(Vec<Option<GradientBooster>>),
+}
+
+/// A fitted classifier: standardisation plus a fitted learner.
+#[derive(Serialize, Deserialize)]
+pub struct Classifier {
+    scaler: Standardizer,
+    model: Fitted,
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.model {
+            Fitted::Logistic(_) => "logistic",
+            Fitted::Boosted(_) => "boosted",
+        };
+        f.debug_struct("Classifier")
+            .field("kind", &kind)
+            .field("cols", &self.cols())
+            .finish()
+    }
+}
+
+impl Classifier {
+    /// Number of input columns.
+    pub fn cols(&self) -> usize {
+        self.scaler.mean.len()
+    }
+
+    /// Check internal consistency (for a model read from a file).
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let cols = self.cols();
+        if self.scaler.std.len() != cols {
+            return Err("scaler has mismatched mean and std lengths".into());
+        }
+        if self.scaler.mean.iter().chain(&self.scaler.std).any(|v| !v.is_finite()) {
+            return Err("scaler has non-finite values".into());
+        }
+        match &self.model {
+            Fitted::Logistic(m) => {
+                let p = m.params();
+                if p.nrows() != cols
+                    || p.ncols() != m.classes().len()
+                    || m.intercept().len() != m.classes().len()
+                {
+                    return Err(format!(
+                        "logistic weights are {}×{}, expected {cols} rows and one column per class",
+                        p.nrows(),
+                        p.ncols()
+                    ));
+                }
+                if m.classes().iter().any(|&c| c >= Label::COUNT) {
+                    return Err("logistic model has an unknown class".into());
+                }
+                if p.iter().chain(m.intercept()).any(|v| !v.is_finite()) {
+                    return Err("logistic weights are not finite".into());
+                }
+            }
+            Fitted::Boosted(b) => {
+                if b.len() != Label::COUNT {
+                    return Err(format!("{} boosted ensembles, expected {}", b.len(), Label::COUNT));
+                }
+                for booster in b.iter().flatten() {
+                    for tree in &booster.trees {
+                        for node in &tree.nodes {
+                            if !node.is_leaf && node.split_feature >= cols {
+                                return Err("a boosted tree splits on a missing column".into());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Class probabilities (one row per input row, columns in [`Label::ALL`] order).
+    pub fn predict_proba(&self, x: ArrayView2<f32>) -> Array2<f64> {
+        let z = self.scaler.apply(x);
+        let mut out = Array2::zeros((x.nrows(), Label::COUNT));
+        if x.nrows() == 0 {
+            return out;
+        }
+        match &self.model {
+            Fitted::Logistic(m) => {
+                let p = m.predict_probabilities(&z);
+                for (k, &class) in m.classes().iter().enumerate() {
+                    out.column_mut(class).assign(&p.column(k));
+                }
+            }
+            Fitted::Boosted(boosters) => {
+                let cols = column_major(&z);
+                let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
+                for (k, b) in boosters.iter().enumerate() {
+                    if let Some(b) = b {
+                        let raw = b.predict(&matrix, false);
+                        for (i, r) in raw.into_iter().enumerate() {
+                            out[[i, k]] = 1.0 / (1.0 + (-r).exp());
+                        }
+                    }
+                }
+                for mut row in out.rows_mut() {
+                    let s: f64 = row.sum();
+                    if s > 0.0 && s.is_finite() {
+                        row /= s;
+                    } else {
+                        row.fill(1.0 / Label::COUNT as f64);
+                    }
+                }
+            }
+        }
+        // guard against NaN from pathological inputs: fall back to uniform
+        for mut row in out.rows_mut() {
+            if row.iter().any(|v| !v.is_finite()) {
+                row.fill(1.0 / Label::COUNT as f64);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn toy() -> (Array2<f32>, Vec<Label>, Vec<f32>) {
+        let x = array![
+            [0.0f32, 1.0],
+            [0.1, 0.9],
+            [1.0, 0.0],
+            [0.9, 0.1],
+            [0.5, 0.5],
+            [0.45, 0.55]
+        ];
+        let y = vec![
+            Label::Article,
+            Label::Article,
+            Label::Directory,
+            Label::Directory,
+            Label::Copyright,
+            Label::Copyright,
+        ];
+        (x, y, vec![1.0; 6])
+    }
+
+    #[test]
+    fn both_learners_fit_and_give_probabilities() {
+        let (x, y, w) = toy();
+        for p in [
+            LearnerParams::Logistic {
+                alpha: 0.01,
+                max_iterations: 200,
+            },
+            LearnerParams::Boosted {
+                iterations: 20,
+                learning_rate: 0.3,
+                max_depth: 3,
+                l2: 0.0,
+                min_leaf_weight: 0.0,
+                subsample: 1.0,
+                colsample: 1.0,
+            },
+        ] {
+            let c = p.fit(x.view(), &y, &w, 7).unwrap();
+            c.validate().unwrap();
+            let probs = c.predict_proba(x.view());
+            for (row, label) in probs.rows().into_iter().zip(&y) {
+                assert!((row.sum() - 1.0).abs() < 1e-9);
+                let best = row
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .unwrap()
+                    .0;
+                if *label != Label::Copyright {
+                    assert_eq!(best, label.index(), "{} {row}", p.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_params_are_refused() {
+        assert!(LearnerParams::Logistic {
+            alpha: -1.0,
+            max_iterations: 1
+        }
+        .check()
+        .is_err());
+        assert!(LearnerParams::by_name("forest").is_err());
+        let (x, y, w) = toy();
+        assert!(LearnerParams::logistic().fit(x.view(), &y[..2], &w, 0).is_err());
+    }
+}

@@ -1,0 +1,424 @@
+//! The model: parameters → check → fit → a fitted [`Model`] that predicts, saves and loads.
+//!
+//! A model has a head for HTML pages and one for plain-text pages (trained on the same
+//! labelled pages rendered as lines, so no DOM cue is expected of them). Each head is a
+//! first-stage classifier over a block's own feature row and, optionally, a context stage
+//! over the row plus the first stage's probabilities around the block ([`crate::context`]).
+//! The context stage is trained on out-of-fold first-stage probabilities (folds by outlet),
+//! so it learns how far to trust the first stage on pages it has not seen.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use chaff_extract::{FeatureSchema, Label};
+use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, LabelledPage, Prepared};
+use crate::eval::folds_by_outlet;
+use crate::learner::{Classifier, LearnerParams};
+use crate::{context, Error, Result};
+
+/// The model file format's name, written in every model file.
+pub const FORMAT: &str = "chaff-model";
+/// The model file format's version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How to build a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelParams {
+    /// The learner of both stages.
+    pub learner: LearnerParams,
+    /// Whether to add the context stage.
+    pub context: bool,
+    /// Folds (by outlet) for the out-of-fold first-stage probabilities.
+    pub context_folds: usize,
+    /// Whether to train the plain-text head.
+    pub text_head: bool,
+    /// Seed for every random choice.
+    pub seed: u64,
+}
+
+impl Default for ModelParams {
+    fn default() -> Self {
+        ModelParams {
+            learner: LearnerParams::boosted(),
+            context: true,
+            context_folds: 3,
+            text_head: true,
+            seed: 42,
+        }
+    }
+}
+
+/// Parameters that passed [`ModelParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidModelParams(ModelParams);
+
+impl ModelParams {
+    /// Set the learner.
+    pub fn learner(mut self, learner: LearnerParams) -> Self {
+        self.learner = learner;
+        self
+    }
+
+    /// Turn the context stage on or off.
+    pub fn context(mut self, on: bool) -> Self {
+        self.context = on;
+        self
+    }
+
+    /// Turn the plain-text head on or off.
+    pub fn text_head(mut self, on: bool) -> Self {
+        self.text_head = on;
+        self
+    }
+
+    /// Set the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Validate the parameters.
+    pub fn check(self) -> Result<ValidModelParams> {
+        self.learner.check()?;
+        if self.context && self.context_folds < 2 {
+            return Err(Error::Params("context_folds must be at least 2".into()));
+        }
+        Ok(ValidModelParams(self))
+    }
+}
+
+/// One head: first stage and optional context stage.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Head {
+    first: Classifier,
+    context: Option<Classifier>,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// Pages used.
+    pub pages: usize,
+    /// Blocks used.
+    pub blocks: usize,
+    /// Words per gold label.
+    pub words_per_label: BTreeMap<Label, u64>,
+    /// The outlets (registrable domains) trained on, sorted.
+    pub outlets: Vec<String>,
+}
+
+/// A fitted model, as stored in a model file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Model {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// The version of chaff that wrote the file.
+    pub chaff_version: String,
+    /// The feature schema the first stage reads.
+    pub feature_schema: FeatureSchema,
+    /// Names of the context columns the context stage adds.
+    pub context_columns: Vec<String>,
+    /// The labels, in the order of the classifiers' outputs.
+    pub labels: Vec<Label>,
+    /// The parameters it was built with.
+    pub params: ModelParams,
+    /// Summary of the training data.
+    pub training: TrainingSummary,
+    html: Head,
+    text: Option<Head>,
+}
+
+/// A block's predicted label.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: Label,
+    /// Its probability.
+    pub confidence: f64,
+    /// All six probabilities, in [`Label::ALL`] order.
+    pub probabilities: [f64; 6],
+}
+
+impl ValidModelParams {
+    /// The parameters.
+    pub fn params(&self) -> &ModelParams {
+        &self.0
+    }
+
+    /// Fit a model to the block-labelled pages of `data`. `progress` hears of each step.
+    pub fn fit(&self, data: &Dataset, progress: &dyn Fn(&str)) -> Result<Model> {
+        let pages: Vec<&LabelledPage> = data.labelled().collect();
+        if pages.is_empty() {
+            return Err(Error::Training("no block-labelled pages to train on".into()));
+        }
+        let p = &self.0;
+        progress("html head");
+        let html = self.fit_head(&pages, |pg| Some(&pg.html), progress)?;
+        let text = if p.text_head {
+            progress("text head");
+            Some(self.fit_head(&pages, |pg| pg.text.as_ref(), progress)?)
+        } else {
+            None
+        };
+        let mut words_per_label = BTreeMap::new();
+        let mut blocks = 0;
+        for pg in &pages {
+            if let Some(labels) = pg.block_labels() {
+                for (l, w) in labels.iter().zip(&pg.html.words) {
+                    *words_per_label.entry(*l).or_insert(0u64) += *w as u64;
+                }
+                blocks += labels.len();
+            }
+        }
+        let mut outlets: Vec<String> = pages.iter().map(|p| p.outlet.clone()).collect();
+        outlets.sort();
+        outlets.dedup();
+        Ok(Model {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            chaff_version: env!("CARGO_PKG_VERSION").to_string(),
+            feature_schema: FeatureSchema::current().clone(),
+            context_columns: context::column_names(),
+            labels: Label::ALL.to_vec(),
+            params: p.clone(),
+            training: TrainingSummary {
+                pages: pages.len(),
+                blocks,
+                words_per_label,
+                outlets,
+            },
+            html,
+            text,
+        })
+    }
+
+    fn fit_head<'a>(
+        &self,
+        pages: &[&'a LabelledPage],
+        view: impl Fn(&'a LabelledPage) -> Option<&'a Prepared>,
+        progress: &dyn Fn(&str),
+    ) -> Result<Head> {
+        let p = &self.0;
+        let views: Vec<(&Prepared, &[Label])> = pages
+            .iter()
+            .filter_map(|pg| Some((view(pg)?, pg.block_labels()?)))
+            .collect();
+        let (x, y, w) = stack(&views, None);
+        progress("first stage");
+        let first = p.learner.fit(x.view(), &y, &w, p.seed)?;
+        if !p.context {
+            return Ok(Head {
+                first,
+                context: None,
+            });
+        }
+        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
+        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+        let folds = folds_by_outlet(&outlets, &sizes, p.context_folds, p.seed);
+        let mut oof: Vec<Option<Array2<f64>>> = vec![None; views.len()];
+        for f in 0..p.context_folds {
+            progress(&format!("context fold {}/{}", f + 1, p.context_folds));
+            let train: Vec<(&Prepared, &[Label])> = views
+                .iter()
+                .zip(&folds)
+                .filter(|(_, &k)| k != f)
+                .map(|(v, _)| *v)
+                .collect();
+            if train.is_empty() {
+                continue;
+            }
+            let (xf, yf, wf) = stack(&train, None);
+            let model = p.learner.fit(xf.view(), &yf, &wf, p.seed)?;
+            for (i, (v, _)) in views.iter().enumerate() {
+                if folds[i] == f {
+                    oof[i] = Some(model.predict_proba(rows_view(v)));
+                }
+            }
+        }
+        let probs: Vec<Array2<f64>> = oof
+            .into_iter()
+            .zip(&views)
+            .map(|(o, (v, _))| o.unwrap_or_else(|| first.predict_proba(rows_view(v))))
+            .collect();
+        let (x2, y2, w2) = stack(&views, Some(&probs));
+        progress("context stage");
+        let context = p.learner.fit(x2.view(), &y2, &w2, p.seed.wrapping_add(1))?;
+        Ok(Head {
+            first,
+            context: Some(context),
+        })
+    }
+}
+
+fn rows_view(p: &Prepared) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((p.len(), p.rows.cols), &p.rows.values).expect("rows match their shape")
+}
+
+/// Block weight in training: words matter (scores count words), with diminishing returns.
+fn weight(words: usize) -> f32 {
+    1.0 + (words as f32).ln_1p()
+}
+
+fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
+    let ctx = context::features(p, probs.view());
+    concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
+}
+
+fn stack(
+    views: &[(&Prepared, &[Label])],
+    probs: Option<&[Array2<f64>]>,
+) -> (Array2<f32>, Vec<Label>, Vec<f32>) {
+    let parts: Vec<Array2<f32>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _))| match probs {
+            Some(pr) => with_context(v, &pr[i]),
+            None => rows_view(v).to_owned(),
+        })
+        .collect();
+    let part_views: Vec<ArrayView2<f32>> = parts.iter().map(|a| a.view()).collect();
+    let x = concatenate(Axis(0), &part_views).expect("same number of columns");
+    let y: Vec<Label> = views.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+    let w: Vec<f32> = views
+        .iter()
+        .flat_map(|(v, _)| v.words.iter().map(|&n| weight(n)))
+        .collect();
+    (x, y, w)
+}
+
+impl Model {
+    /// Predict the blocks of a prepared page. `plain_text` selects the text head (falling
+    /// back to the HTML head when the model has none).
+    pub fn predict(&self, page: &Prepared, plain_text: bool) -> Vec<Prediction> {
+        if page.is_empty() {
+            return Vec::new();
+        }
+        let head = match (&self.text, plain_text) {
+            (Some(t), true) => t,
+            _ => &self.html,
+        };
+        let p1 = head.first.predict_proba(rows_view(page));
+        let probs = match &head.context {
+            Some(c) => c.predict_proba(with_context(page, &p1).view()),
+            None => p1,
+        };
+        probs
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let mut probabilities = [0f64; 6];
+                for (j, v) in row.iter().enumerate().take(6) {
+                    probabilities[j] = *v;
+                }
+                let (best, &confidence) = probabilities
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                    .expect("six labels");
+                Prediction {
+                    label: Label::ALL[best],
+                    confidence,
+                    probabilities,
+                }
+            })
+            .collect()
+    }
+
+    /// Serialise to JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Model {
+            source_name: "in memory".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Write the model file atomically: a temporary file beside `path`, then a rename.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = self.to_json()?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(json.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path, e)
+        })
+    }
+
+    /// Read a model file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Parse a model from bytes; `source_name` names it in errors.
+    pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Model> {
+        let err = |message: String| Error::Model {
+            source_name: source_name.to_string(),
+            message,
+        };
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            format_version: Option<u32>,
+        }
+        let header: Header = serde_json::from_slice(bytes)
+            .map_err(|e| err(format!("not a chaff model file (invalid JSON: {e})")))?;
+        if header.format.as_deref() != Some(FORMAT) {
+            return Err(err("not a chaff model file (no \"format\": \"chaff-model\")".into()));
+        }
+        if header.format_version != Some(FORMAT_VERSION) {
+            return Err(err(format!(
+                "model format version {:?}, but this chaff reads version {FORMAT_VERSION}: retrain it with this chaff",
+                header.format_version
+            )));
+        }
+        let model: Model = serde_json::from_slice(bytes)
+            .map_err(|e| err(format!("malformed model file: {e}")))?;
+        let schema = FeatureSchema::current();
+        if &model.feature_schema != schema {
+            return Err(err(format!(
+                "feature schema version {} with {} features, but this chaff extracts version {} with {}: retrain the model",
+                model.feature_schema.version,
+                model.feature_schema.len(),
+                schema.version,
+                schema.len()
+            )));
+        }
+        if model.labels != Label::ALL || model.context_columns != context::column_names() {
+            return Err(err("label set or context columns differ from this chaff's".into()));
+        }
+        let ctx_cols = schema.len() + model.context_columns.len();
+        for (name, head) in std::iter::once(("html", &model.html)).chain(model.text.iter().map(|t| ("text", t))) {
+            let check = |c: &Classifier, cols: usize| -> std::result::Result<(), String> {
+                if c.cols() != cols {
+                    return Err(format!("has {} weights per label, expected {cols}", c.cols()));
+                }
+                c.validate()
+            };
+            check(&head.first, schema.len()).map_err(|m| err(format!("{name} head: first stage {m}")))?;
+            if let Some(c) = &head.context {
+                check(c, ctx_cols).map_err(|m| err(format!("{name} head: context stage {m}")))?;
+            }
+        }
+        Ok(model)
+    }
+}
