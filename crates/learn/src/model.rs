@@ -422,3 +422,115 @@ impl Model {
         Ok(model)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chaff_extract::PageLimits;
+
+    fn mini() -> Dataset {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/mini");
+        let loaded = Dataset::load(&dir, PageLimits::default()).unwrap();
+        assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
+        loaded.dataset
+    }
+
+    fn small(learner: LearnerParams) -> ValidModelParams {
+        ModelParams::default()
+            .learner(learner)
+            .seed(7)
+            .check()
+            .unwrap()
+    }
+
+    fn quick_boosted() -> LearnerParams {
+        LearnerParams::Boosted {
+            iterations: 20,
+            learning_rate: 0.3,
+            max_depth: 3,
+            l2: 1.0,
+            min_leaf_weight: 1.0,
+            subsample: 0.8,
+            colsample: 0.6,
+        }
+    }
+
+    #[test]
+    fn save_load_predict_round_trip_is_exact() {
+        let data = mini();
+        for learner in [quick_boosted(), LearnerParams::logistic()] {
+            let model = small(learner).fit(&data, &|_| {}).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("m.json");
+            model.save(&path).unwrap();
+            let again = Model::load(&path).unwrap();
+            for page in &data.pages {
+                for plain in [false, true] {
+                    let a = model.predict(&page.html, plain);
+                    let b = again.predict(&page.html, plain);
+                    assert_eq!(a, b, "predictions changed after save/load");
+                    for p in &a {
+                        assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                    }
+                }
+            }
+            // no temporary file is left behind
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let data = mini();
+        let a = small(quick_boosted()).fit(&data, &|_| {}).unwrap().to_json().unwrap();
+        let b = small(quick_boosted()).fit(&data, &|_| {}).unwrap().to_json().unwrap();
+        assert!(a == b, "two fits with one seed differ");
+    }
+
+    #[test]
+    fn model_learns_the_training_pages() {
+        let data = mini();
+        let model = small(quick_boosted()).fit(&data, &|_| {}).unwrap();
+        let report = crate::eval::evaluate(&model, &data).report(0);
+        let six = report.six_class.unwrap();
+        assert!(six.words[&Label::Article].f1 > 0.9, "{:?}", six.words);
+        assert_eq!(model.training.pages, 4);
+        assert_eq!(model.training.outlets.len(), 4);
+    }
+
+    #[test]
+    fn bad_model_files_are_refused_with_reasons() {
+        let data = mini();
+        let model = ModelParams::default()
+            .learner(quick_boosted())
+            .context(false)
+            .text_head(false)
+            .check()
+            .unwrap()
+            .fit(&data, &|_| {})
+            .unwrap();
+        let json = model.to_json().unwrap();
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (json.as_bytes()[..json.len() / 2].to_vec(), "invalid JSON"),
+            (b"{\"hello\": 1}".to_vec(), "not a chaff model"),
+            (json.replace("\"format_version\":1", "\"format_version\":99").into_bytes(), "version Some(99)"),
+            (
+                json.replacen("\"names\":[\"log_words\",", "\"names\":[", 1).into_bytes(),
+                "feature schema",
+            ),
+            (Vec::new(), "invalid JSON"),
+        ];
+        for (bytes, want) in cases {
+            let err = Model::from_bytes(&bytes, "test").unwrap_err().to_string();
+            assert!(err.contains(want), "{want:?} not in {err:?}");
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mean = &mut v["html"]["first"]["scaler"]["mean"];
+        mean.as_array_mut().unwrap().pop();
+        let std = &mut v["html"]["first"]["scaler"]["std"];
+        std.as_array_mut().unwrap().pop();
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test").unwrap_err().to_string();
+        assert!(err.contains("weights per label"), "{err}");
+        assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
+    }
+}
