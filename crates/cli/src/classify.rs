@@ -10,14 +10,20 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::flags::{ClassifyArgs, Extract, Format};
-use crate::input::{read_page, sources, Source};
+use crate::input::{expand, jobs, Job, Tally};
 
 /// Pages handled per parallel batch: bounds memory however many pages there are.
-const CHUNK: usize = 64;
+const CHUNK: usize = 32;
 
 #[derive(Serialize)]
 struct BlockOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warc_record_id: Option<&'a str>,
     index: usize,
     label: Label,
     confidence: f64,
@@ -26,14 +32,36 @@ struct BlockOut<'a> {
     text: &'a str,
 }
 
+#[derive(Serialize)]
+struct PageBlock<'a> {
+    index: usize,
+    label: Label,
+    confidence: f64,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageOut<'a> {
+    id: Option<&'a serde_json::Value>,
+    file: &'a str,
+    url: Option<&'a str>,
+    warc_record_id: Option<&'a str>,
+    blocks: Vec<PageBlock<'a>>,
+}
+
 /// Classify one page: its blocks and their predictions.
 pub fn classify_page(model: &Model, page: &Page, plain_text: bool) -> Vec<Prediction> {
     model.predict(&Prepared::of_page(page), plain_text)
 }
 
-fn render(args: &ClassifyArgs, src: &Source, page: &Page, preds: &[Prediction]) -> anyhow::Result<Vec<u8>> {
+fn render(
+    args: &ClassifyArgs,
+    job: &Job,
+    page: &Page,
+    preds: &[Prediction],
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let name = src.name();
+    let name = job.name.as_str();
     if let Some(Extract::Article) = args.extract {
         for (b, p) in page.blocks.iter().zip(preds) {
             if p.label == Label::Article {
@@ -47,28 +75,70 @@ fn render(args: &ClassifyArgs, src: &Source, page: &Page, preds: &[Prediction]) 
             writeln!(out, "== {name}")?;
             for (b, p) in page.blocks.iter().zip(preds) {
                 let text: String = b.text.chars().take(100).collect();
-                let more = if b.text.chars().count() > 100 { "…" } else { "" };
-                writeln!(out, "{:<9} {:.2}  {text}{more}", p.label.as_str(), p.confidence)?;
+                let more = if b.text.chars().count() > 100 {
+                    "…"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{:<9} {:.2}  {text}{more}",
+                    p.label.as_str(),
+                    p.confidence
+                )?;
             }
         }
         Format::Jsonl => {
-            for (i, (b, p)) in page.blocks.iter().zip(preds).enumerate() {
+            let paths = page.paths();
+            for (i, ((b, p), path)) in page.blocks.iter().zip(preds).zip(paths).enumerate() {
                 let row = BlockOut {
-                    file: &name,
+                    id: job.id.as_ref(),
+                    file: name,
+                    url: job.url.as_deref(),
+                    warc_record_id: job.warc_record_id.as_deref(),
                     index: i,
                     label: p.label,
                     confidence: p.confidence,
                     words: b.words,
-                    path: page.path(i),
+                    path,
                     text: &b.text,
                 };
                 serde_json::to_writer(&mut out, &row)?;
                 out.push(b'\n');
             }
         }
+        Format::Pages => {
+            let row = PageOut {
+                id: job.id.as_ref(),
+                file: name,
+                url: job.url.as_deref(),
+                warc_record_id: job.warc_record_id.as_deref(),
+                blocks: page
+                    .blocks
+                    .iter()
+                    .zip(preds)
+                    .enumerate()
+                    .map(|(i, (b, p))| PageBlock {
+                        index: i,
+                        label: p.label,
+                        confidence: p.confidence,
+                        text: &b.text,
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut out, &row)?;
+            out.push(b'\n');
+        }
         Format::Html => {
             let labels: Vec<Label> = preds.iter().map(|p| p.label).collect();
-            write_html(page, &labels, &mut out, HtmlOptions { overlay: args.overlay })?;
+            write_html(
+                page,
+                &labels,
+                &mut out,
+                HtmlOptions {
+                    overlay: args.overlay,
+                },
+            )?;
             out.push(b'\n');
         }
     }
@@ -81,7 +151,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     }
     let model = crate::load_model(args.model.as_deref())?;
     let limits = args.limits.limits();
-    let (srcs, problems) = sources(&args.paths, args.input);
+    let (files, problems) = expand(&args.paths);
     let mut failed = problems.len();
     for p in &problems {
         eprintln!("chaff: {p}");
@@ -92,18 +162,21 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut done = 0usize;
-    for chunk in srcs.chunks(CHUNK) {
+    let tally = Tally::default();
+    let mut stream = jobs(files, args.input, limits, tally.clone()).peekable();
+    while stream.peek().is_some() {
+        let mut batch: Vec<Job> = stream.by_ref().take(CHUNK).collect();
         let results: Vec<anyhow::Result<Vec<u8>>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|src| {
-                    let page = read_page(src, limits)?;
-                    let preds = classify_page(&model, &page, src.plain_text);
-                    render(&args, src, &page, &preds)
+            batch
+                .par_iter_mut()
+                .map(|job| {
+                    let page = job.page(limits)?;
+                    let preds = classify_page(&model, &page, job.plain_text);
+                    render(&args, job, &page, &preds)
                 })
                 .collect()
         });
-        for (src, r) in chunk.iter().zip(results) {
+        for (job, r) in batch.iter().zip(results) {
             match r {
                 Ok(bytes) => {
                     out.write_all(&bytes)?;
@@ -112,11 +185,15 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => {
                     failed += 1;
                     out.flush()?;
-                    eprintln!("chaff: {}: {}", src.name(), crate::one_line(&e));
+                    eprintln!("chaff: {}: {}", job.name, crate::one_line(&e));
                 }
             }
         }
         out.flush()?;
+    }
+    let skipped = tally.skipped_records();
+    if skipped > 0 {
+        eprintln!("chaff: skipped {skipped} WARC records that are not HTML responses");
     }
     if failed > 0 {
         eprintln!("chaff: {done} pages classified, {failed} failed");

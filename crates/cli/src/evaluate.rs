@@ -16,19 +16,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             let params = ModelParams::default()
                 .learner(LearnerParams::by_name(&args.learner)?)
                 .context(!args.no_context)
+                .article_prior(!args.no_article_prior)
                 .text_head(false)
                 .seed(args.seed)
                 .check()?;
-            let scorer = cross_validate(&params, &data, k, &|m| eprintln!("chaff: cross-validation {m}"))?;
+            let scorer = cross_validate(&params, &data, k, &|m| {
+                eprintln!("chaff: cross-validation {m}")
+            })?;
             scorer.report(args.errors)
         }
         None => {
             let model = crate::load_model(args.model.as_deref())?;
             if args.unseen_outlets {
-                let seen: std::collections::HashSet<&String> = model.training.outlets.iter().collect();
+                let seen: std::collections::HashSet<&String> =
+                    model.training.outlets.iter().collect();
                 let before = data.pages.len();
                 data = Dataset {
-                    pages: data.pages.into_iter().filter(|p| !seen.contains(&p.outlet)).collect(),
+                    pages: data
+                        .pages
+                        .into_iter()
+                        .filter(|p| !seen.contains(&p.outlet))
+                        .collect(),
                 };
                 eprintln!(
                     "chaff: scoring {} of {before} pages (outlets the model did not train on)",
@@ -53,16 +61,30 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
 fn print_report(r: &EvalReport, errors: usize) {
     println!("pages: {}", r.pages);
     if let Some(s) = &r.six_class {
-        println!("\n{:<10} {:>7} {:>7} {:>7} {:>9}   {:>7} {:>7} {:>7} {:>7}", "label", "P(w)", "R(w)", "F1(w)", "words", "P(b)", "R(b)", "F1(b)", "blocks");
+        println!(
+            "\n{:<10} {:>7} {:>7} {:>7} {:>9}   {:>7} {:>7} {:>7} {:>7}",
+            "label", "P(w)", "R(w)", "F1(w)", "words", "P(b)", "R(b)", "F1(b)", "blocks"
+        );
         for l in Label::ALL {
             let w = s.words[&l];
             let b = s.blocks[&l];
             println!(
                 "{:<10} {:>7.3} {:>7.3} {:>7.3} {:>9}   {:>7.3} {:>7.3} {:>7.3} {:>7}",
-                l.as_str(), w.precision, w.recall, w.f1, w.support, b.precision, b.recall, b.f1, b.support
+                l.as_str(),
+                w.precision,
+                w.recall,
+                w.f1,
+                w.support,
+                b.precision,
+                b.recall,
+                b.f1,
+                b.support
             );
         }
-        println!("macro-F1 over the five named labels: {:.3} (words), {:.3} (blocks)", s.macro_f1_words, s.macro_f1_blocks);
+        println!(
+            "macro-F1 over the five named labels: {:.3} (words), {:.3} (blocks)",
+            s.macro_f1_words, s.macro_f1_blocks
+        );
         println!("\nconfusion over words (rows gold, columns predicted):");
         print!("{:<10}", "");
         for l in Label::ALL {
@@ -82,13 +104,31 @@ fn print_report(r: &EvalReport, errors: usize) {
         "\narticle bag-of-words over {} pages: P {:.3}  R {:.3}  F1 {:.3}  (median F1 {:.3})",
         a.pages, a.precision, a.recall, a.f1, a.f1_median
     );
-    if let Some(c) = &r.calibration {
-        println!("calibration: expected calibration error {:.3} over blocks", c.ece);
+    for (kind, a) in &r.article_by_gold {
+        println!(
+            "  {kind} pages ({}): P {:.3}  R {:.3}  F1 {:.3}  (median F1 {:.3})",
+            a.pages, a.precision, a.recall, a.f1, a.f1_median
+        );
     }
-    println!("\n{:<40} {:>5} {:>9} {:>10}", "outlet", "pages", "word acc", "article F1");
+    if let Some(c) = &r.calibration {
+        println!(
+            "calibration: expected calibration error {:.3} over blocks",
+            c.ece
+        );
+    }
+    println!(
+        "\n{:<40} {:>5} {:>9} {:>10}",
+        "outlet", "pages", "word acc", "article F1"
+    );
     for o in &r.outlets {
-        let acc = o.word_accuracy.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into());
-        println!("{:<40} {:>5} {:>9} {:>10.3}", o.outlet, o.pages, acc, o.article_f1);
+        let acc = o
+            .word_accuracy
+            .map(|a| format!("{a:.3}"))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<40} {:>5} {:>9} {:>10.3}",
+            o.outlet, o.pages, acc, o.article_f1
+        );
     }
     if errors > 0 {
         println!("\nworst pages:");
@@ -97,7 +137,10 @@ fn print_report(r: &EvalReport, errors: usize) {
         }
         println!("\nlargest mistakes (gold → predicted, words, page#block: text):");
         for m in &r.mistakes {
-            println!("  {} → {}  {:>4}  {}#{}: {}", m.gold, m.predicted, m.words, m.page, m.index, m.text);
+            println!(
+                "  {} → {}  {:>4}  {}#{}: {}",
+                m.gold, m.predicted, m.words, m.page, m.index, m.text
+            );
         }
     }
 }

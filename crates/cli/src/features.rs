@@ -6,21 +6,20 @@ use std::process::ExitCode;
 use chaff_extract::{FeatureRows, FeatureSchema};
 
 use crate::flags::{FeaturesArgs, RowFormat};
-use crate::input::{read_page, sources};
+use crate::input::{expand, jobs, Tally};
 
 pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
-    let (srcs, problems) = sources(std::slice::from_ref(&args.path), args.input);
-    if let Some(p) = problems.first() {
-        anyhow::bail!("{p}");
-    }
-    let src = srcs
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("{}: no page found", args.path.display()))?;
-    if srcs.len() > 1 {
+    if args.path.is_dir() {
         anyhow::bail!("{}: give one page, not a folder", args.path.display());
     }
-    let page = read_page(src, args.limits.limits())
-        .map_err(|e| anyhow::anyhow!("{}: {}", src.name(), crate::one_line(&e)))?;
+    let (files, _) = expand(std::slice::from_ref(&args.path));
+    let limits = args.limits.limits();
+    let mut job = jobs(files, args.input, limits, Tally::default())
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{}: no page found", args.path.display()))?;
+    let page = job
+        .page(limits)
+        .map_err(|e| anyhow::anyhow!("{}: {}", job.name, crate::one_line(&e)))?;
     let rows = FeatureRows::of_page(&page);
     let schema = FeatureSchema::current();
     let stdout = std::io::stdout();
@@ -41,7 +40,8 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
             }
         }
         RowFormat::Jsonl => {
-            for (i, b) in page.blocks.iter().enumerate() {
+            let paths = page.paths();
+            for (i, (b, path)) in page.blocks.iter().zip(paths).enumerate() {
                 let features: serde_json::Map<String, serde_json::Value> = schema
                     .names
                     .iter()
@@ -52,7 +52,7 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
                     "index": i,
                     "schema_version": schema.version,
                     "tag": b.tag,
-                    "path": page.path(i),
+                    "path": path,
                     "text": b.text,
                     "features": features,
                 });

@@ -28,12 +28,17 @@ pub enum Command {
 /// How to read inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputKind {
-    /// Decide by file name: .txt is plain text, anything else HTML.
+    /// Decide by file name: .txt is plain text, .warc(.gz) WARC, .jsonl a page stream,
+    /// anything else HTML.
     Auto,
     /// HTML.
     Html,
     /// Plain text, one block per non-empty line.
     Text,
+    /// WARC (1.0/1.1, optionally gzip): the HTML responses it holds.
+    Warc,
+    /// One page per line: {"id": ..., "url": ..., "html": ...} (or "text" for plain text).
+    Jsonl,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -63,6 +68,8 @@ pub enum Format {
     Jsonl,
     /// The page with data-block-label on its block elements.
     Html,
+    /// One JSON object per page: id, url, file, blocks (for streaming and map stages).
+    Pages,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,7 +80,8 @@ pub enum Extract {
 
 #[derive(Args, Debug)]
 pub struct ClassifyArgs {
-    /// Pages to classify: files, folders (read recursively in name order), or - for stdin.
+    /// Pages to classify: files, folders (read recursively in name order), WARC files,
+    /// JSONL page streams, or - for stdin.
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -116,6 +124,9 @@ pub struct TrainArgs {
     /// Train without the plain-text head.
     #[arg(long)]
     pub no_text_head: bool,
+    /// Do not learn the article prior from article-text-only pages in the data.
+    #[arg(long)]
+    pub no_article_prior: bool,
     /// Seed for every random choice.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -141,6 +152,9 @@ pub struct EvalArgs {
     /// No context stage in --cv-by-domain.
     #[arg(long)]
     pub no_context: bool,
+    /// No article prior in --cv-by-domain.
+    #[arg(long)]
+    pub no_article_prior: bool,
     /// Seed for --cv-by-domain.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

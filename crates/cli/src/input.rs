@@ -1,116 +1,395 @@
-//! Inputs: files, folders, `.gz`, stdin; HTML or plain text.
+//! Inputs: files, folders, `.gz`, stdin, WARC files and JSONL streams; HTML or plain text.
+//!
+//! Everything becomes a stream of [`Job`]s, one per page, read sequentially (so memory is
+//! bounded by the batch, not the input) and classified in parallel by the caller.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
 use chaff_extract::{Page, PageLimits};
+use serde::Deserialize;
+use warc::{RecordType, WarcHeader, WarcReader};
 
 use crate::flags::InputKind;
 
-/// One page to read.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Its path (`-` for stdin).
-    pub path: PathBuf,
-    /// Whether it is read as plain text.
+/// One page to classify, as read from its input.
+pub struct Job {
+    /// How the page is named in output and errors (a path, `path#record-N`, `stdin:N`).
+    pub name: String,
+    /// The page's bytes, or why they could not be read.
+    pub content: anyhow::Result<Vec<u8>>,
+    /// Whether the page is plain text.
     pub plain_text: bool,
+    /// A charset from outside the page (the WARC record's HTTP `Content-Type`).
+    pub charset: Option<String>,
+    /// The page's URL, when the input says.
+    pub url: Option<String>,
+    /// The WARC record id, for WARC input.
+    pub warc_record_id: Option<String>,
+    /// The id given on a JSONL input line.
+    pub id: Option<serde_json::Value>,
 }
 
-impl Source {
-    /// How the page is named in output and errors.
-    pub fn name(&self) -> String {
-        self.path.display().to_string()
+impl Job {
+    fn file(name: String, content: anyhow::Result<Vec<u8>>, plain_text: bool) -> Job {
+        Job {
+            name,
+            content,
+            plain_text,
+            charset: None,
+            url: None,
+            warc_record_id: None,
+            id: None,
+        }
+    }
+
+    /// Read and segment the page.
+    pub fn page(&mut self, limits: PageLimits) -> anyhow::Result<Page> {
+        let bytes = std::mem::replace(&mut self.content, Ok(Vec::new()))?;
+        Ok(if self.plain_text {
+            Page::from_text_bytes(bytes, limits)?
+        } else {
+            Page::from_html_bytes(bytes, self.charset.as_deref(), limits)?
+        })
     }
 }
 
-fn is_text_name(p: &Path) -> bool {
-    let name = p.to_string_lossy().to_ascii_lowercase();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    name.ends_with(".txt")
+/// Counts of what the inputs held besides pages, shared with the readers.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    skipped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
-fn is_page_name(p: &Path) -> bool {
-    let name = p.to_string_lossy().to_ascii_lowercase();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    [".html", ".htm", ".xhtml", ".txt"].iter().any(|e| name.ends_with(e))
+impl Tally {
+    fn skip(&self) {
+        self.skipped
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// WARC records skipped because they are not HTML responses.
+    pub fn skipped_records(&self) -> usize {
+        self.skipped.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
-/// Expand `paths` into pages: folders recursively, in name order (symlink loops are
-/// visited once). Problems listing a folder are returned beside the pages found.
-pub fn sources(paths: &[PathBuf], kind: InputKind) -> (Vec<Source>, Vec<String>) {
+fn lower_name(p: &Path) -> String {
+    p.to_string_lossy().to_ascii_lowercase()
+}
+
+fn kind_of(p: &Path, kind: InputKind) -> InputKind {
+    if kind != InputKind::Auto {
+        return kind;
+    }
+    let name = lower_name(p);
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".txt") {
+        InputKind::Text
+    } else if name.ends_with(".warc") || name.ends_with(".arc") {
+        InputKind::Warc
+    } else if name.ends_with(".jsonl") {
+        InputKind::Jsonl
+    } else {
+        InputKind::Html
+    }
+}
+
+fn is_input_name(p: &Path) -> bool {
+    let name = lower_name(p);
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".html", ".htm", ".xhtml", ".txt", ".warc", ".jsonl"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// Expand `paths` into files: folders recursively, in name order (symlinks are followed;
+/// a link back up the tree is reported, not looped). Problems listing a folder come back
+/// beside the files.
+pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     for p in paths {
         if p.as_os_str() == "-" || !p.is_dir() {
             out.push(p.clone());
             continue;
         }
-        let mut files = Vec::new();
-        let mut stack = vec![p.clone()];
-        while let Some(dir) = stack.pop() {
-            match dir.canonicalize() {
-                Ok(c) if !seen.insert(c.clone()) => continue,
-                Err(e) => {
-                    problems.push(format!("{}: {e}", dir.display()));
-                    continue;
+        for entry in walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            match entry {
+                Ok(e) if e.file_type().is_file() && is_input_name(e.path()) => {
+                    out.push(e.into_path())
                 }
-                _ => {}
-            }
-            let rd = match std::fs::read_dir(&dir) {
-                Ok(rd) => rd,
-                Err(e) => {
-                    problems.push(format!("{}: {e}", dir.display()));
-                    continue;
-                }
-            };
-            for entry in rd.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if is_page_name(&path) {
-                    files.push(path);
-                }
+                Ok(_) => {}
+                Err(e) => problems.push(e.to_string()),
             }
         }
-        files.sort();
-        out.extend(files);
     }
-    let sources = out
-        .into_iter()
-        .map(|path| Source {
-            plain_text: match kind {
-                InputKind::Text => true,
-                InputKind::Html => false,
-                InputKind::Auto => is_text_name(&path),
-            },
-            path,
-        })
-        .collect();
-    (sources, problems)
+    (out, problems)
 }
 
-/// Read a source's bytes, refusing more than the limit.
-pub fn read_bytes(src: &Source, limits: PageLimits) -> anyhow::Result<Vec<u8>> {
+fn read_capped(mut r: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let cap = limits.max_bytes as u64 + 1;
-    if src.path.as_os_str() == "-" {
-        std::io::stdin().take(cap).read_to_end(&mut buf).context("stdin")?;
-    } else {
-        let f = std::fs::File::open(&src.path)?;
-        f.take(cap).read_to_end(&mut buf)?;
-    }
+    r.by_ref().take(limit as u64 + 1).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
-/// Read and segment a page.
-pub fn read_page(src: &Source, limits: PageLimits) -> anyhow::Result<Page> {
-    let bytes = read_bytes(src, limits)?;
-    let page = if src.plain_text {
-        Page::from_text_bytes(bytes, limits)?
+fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufReader::new(std::io::stdin())));
+    }
+    let f = File::open(path)?;
+    let mut r = BufReader::new(f);
+    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(r)))
     } else {
-        Page::from_html_bytes(bytes, None, limits)?
+        Box::new(r)
+    })
+}
+
+/// All pages of all inputs, in order, read lazily.
+pub fn jobs(
+    files: Vec<PathBuf>,
+    kind: InputKind,
+    limits: PageLimits,
+    tally: Tally,
+) -> impl Iterator<Item = Job> {
+    files
+        .into_iter()
+        .flat_map(move |path| -> Box<dyn Iterator<Item = Job>> {
+            let name = if path.as_os_str() == "-" {
+                "stdin".to_string()
+            } else {
+                path.display().to_string()
+            };
+            match kind_of(&path, kind) {
+                InputKind::Warc => match open(&path) {
+                    Ok(r) => Box::new(WarcJobs::new(name, r, limits, tally.clone())),
+                    Err(e) => Box::new(std::iter::once(Job::file(name, Err(e), false))),
+                },
+                InputKind::Jsonl => match open(&path) {
+                    Ok(r) => Box::new(jsonl_jobs(name, r, limits)),
+                    Err(e) => Box::new(std::iter::once(Job::file(name, Err(e), false))),
+                },
+                k => {
+                    let content = if path.as_os_str() == "-" {
+                        read_capped(std::io::stdin().lock(), limits.max_bytes)
+                            .context("cannot read stdin")
+                    } else {
+                        File::open(&path)
+                            .and_then(|f| read_capped(f, limits.max_bytes))
+                            .map_err(anyhow::Error::from)
+                    };
+                    Box::new(std::iter::once(Job::file(
+                        name,
+                        content,
+                        k == InputKind::Text,
+                    )))
+                }
+            }
+        })
+}
+
+/// The HTML responses of a WARC file.
+struct WarcJobs {
+    name: String,
+    records: warc::RecordIter<Box<dyn BufRead>>,
+    index: usize,
+    done: bool,
+    limits: PageLimits,
+    tally: Tally,
+}
+
+impl WarcJobs {
+    fn new(name: String, r: Box<dyn BufRead>, limits: PageLimits, tally: Tally) -> WarcJobs {
+        WarcJobs {
+            name,
+            records: WarcReader::new(r).iter_records(),
+            index: 0,
+            done: false,
+            limits,
+            tally,
+        }
+    }
+}
+
+impl Iterator for WarcJobs {
+    type Item = Job;
+
+    fn next(&mut self) -> Option<Job> {
+        while !self.done {
+            self.index += 1;
+            let where_ = format!("{}#record-{}", self.name, self.index);
+            let record = match self.records.next()? {
+                Ok(r) => r,
+                Err(e) => {
+                    // the reader cannot find the next record after a malformed one
+                    self.done = true;
+                    return Some(Job::file(
+                        where_,
+                        Err(anyhow!("malformed WARC record, rest of file skipped: {e}")),
+                        false,
+                    ));
+                }
+            };
+            let id = record.warc_id().to_string();
+            let where_ = format!("{} {id}", self.name);
+            if record.warc_type() != &RecordType::Response {
+                self.tally.skip();
+                continue;
+            }
+            let url = record.header(WarcHeader::TargetURI).map(|u| u.into_owned());
+            let ctype = record
+                .header(WarcHeader::ContentType)
+                .map(|c| c.to_ascii_lowercase())
+                .unwrap_or_default();
+            if !ctype.contains("application/http") {
+                self.tally.skip();
+                continue;
+            }
+            if record.body().len() > self.limits.max_bytes {
+                return Some(Job::file(
+                    where_,
+                    Err(anyhow!(
+                        "record of {} bytes is over the page limit",
+                        record.body().len()
+                    )),
+                    false,
+                ));
+            }
+            let (content, charset) = match http_body(record.body()) {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    self.tally.skip();
+                    continue;
+                }
+                Err(e) => (Err(e), None),
+            };
+            return Some(Job {
+                name: where_,
+                content,
+                plain_text: false,
+                charset,
+                url,
+                warc_record_id: Some(id),
+                id: None,
+            });
+        }
+        None
+    }
+}
+
+type HttpPage = (anyhow::Result<Vec<u8>>, Option<String>);
+
+/// The body and charset of an HTTP response holding HTML; `None` for anything else.
+fn http_body(raw: &[u8]) -> anyhow::Result<Option<HttpPage>> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut headers);
+    let head_len = match resp.parse(raw) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Err(anyhow!("HTTP headers are cut short")),
+        Err(e) => return Err(anyhow!("malformed HTTP response: {e}")),
     };
-    Ok(page)
+    let header = |name: &str| {
+        resp.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).to_ascii_lowercase())
+    };
+    let ctype = header("content-type").unwrap_or_default();
+    let is_html = ctype.is_empty() || ctype.contains("html");
+    if !is_html || resp.code.is_some_and(|c| !(200..300).contains(&c)) {
+        return Ok(None);
+    }
+    let charset = ctype
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("charset="))
+        .map(|c| c.trim_matches(['"', '\'', ' ']).to_string())
+        .next();
+    let body = &raw[head_len..];
+    let body = if header("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
+        dechunk(body)
+    } else {
+        Ok(body.to_vec())
+    };
+    Ok(Some((body, charset)))
+}
+
+/// Undo HTTP chunked transfer encoding.
+fn dechunk(mut body: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        match httparse::parse_chunk_size(body) {
+            Ok(httparse::Status::Complete((used, 0))) => {
+                let _ = used;
+                return Ok(out);
+            }
+            Ok(httparse::Status::Complete((used, size))) => {
+                let start = used;
+                let end = start.saturating_add(size as usize);
+                if end > body.len() {
+                    out.extend_from_slice(&body[start..]);
+                    return Ok(out);
+                }
+                out.extend_from_slice(&body[start..end]);
+                body = body.get(end + 2..).unwrap_or(&[]);
+            }
+            Ok(httparse::Status::Partial) => return Ok(out),
+            Err(_) if out.is_empty() => return Ok(body.to_vec()), // not chunked after all
+            Err(_) => return Ok(out),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonlPage {
+    id: Option<serde_json::Value>,
+    url: Option<String>,
+    html: Option<String>,
+    text: Option<String>,
+}
+
+fn jsonl_jobs(name: String, r: Box<dyn BufRead>, limits: PageLimits) -> impl Iterator<Item = Job> {
+    r.split(b'\n').enumerate().filter_map(move |(i, line)| {
+        let where_ = format!("{name}:{}", i + 1);
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Some(Job::file(where_, Err(e.into()), false)),
+        };
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        if line.len() > limits.max_bytes.saturating_mul(2) {
+            return Some(Job::file(
+                where_,
+                Err(anyhow!(
+                    "line of {} bytes is over the page limit",
+                    line.len()
+                )),
+                false,
+            ));
+        }
+        Some(match serde_json::from_slice::<JsonlPage>(&line) {
+            Err(e) => Job::file(where_, Err(anyhow!("not a JSON page object: {e}")), false),
+            Ok(p) => {
+                let (content, plain) = match (p.html, p.text) {
+                    (Some(h), _) => (Ok(h.into_bytes()), false),
+                    (None, Some(t)) => (Ok(t.into_bytes()), true),
+                    (None, None) => (Err(anyhow!("no \"html\" or \"text\" field")), false),
+                };
+                Job {
+                    name: where_,
+                    content,
+                    plain_text: plain,
+                    charset: None,
+                    url: p.url,
+                    warc_record_id: None,
+                    id: p.id,
+                }
+            }
+        })
+    })
 }

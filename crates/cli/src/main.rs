@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// The default model, embedded at build time (see models/README.md).
-pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/chaff-default.json");
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/chaff-default.json.gz");
 
 fn main() -> ExitCode {
     let cli = flags::Cli::parse();
@@ -31,8 +31,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // a closed pipe (e.g. `chaff classify ... | head`) is not an error
-            if e
-                .downcast_ref::<std::io::Error>()
+            if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             {
                 return ExitCode::SUCCESS;

@@ -10,7 +10,10 @@ use crate::flags::TrainArgs;
 
 /// Load every dataset folder, reporting pages that cannot be used; returns the dataset and
 /// the number of failures.
-pub fn load_data(dirs: &[std::path::PathBuf], limits: chaff_extract::PageLimits) -> anyhow::Result<(Dataset, usize)> {
+pub fn load_data(
+    dirs: &[std::path::PathBuf],
+    limits: chaff_extract::PageLimits,
+) -> anyhow::Result<(Dataset, usize)> {
     let mut data = Dataset::default();
     let mut failed = 0;
     for dir in dirs {
@@ -34,12 +37,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let params = ModelParams::default()
         .learner(LearnerParams::by_name(&args.learner)?)
         .context(!args.no_context)
+        .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)
         .seed(args.seed)
         .check()?;
     let n = data.labelled().count();
-    spinner.set_message(format!("training on {n} pages from {} outlets", data.outlets().len()));
-    let model = params.fit(&data, &|step| spinner.set_message(format!("training: {step}")))?;
+    spinner.set_message(format!(
+        "training on {n} pages from {} outlets",
+        data.outlets().len()
+    ));
+    let model = params.fit(&data, &|step| {
+        spinner.set_message(format!("training: {step}"))
+    })?;
     model.save(&args.out)?;
     spinner.finish_and_clear();
     eprintln!(

@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn shift_jis_from_http_equiv() {
         let (body, _, _) = encoding_rs::SHIFT_JIS.encode("<p>日本語のニュース</p>");
-        let mut page = br#"<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">"#.to_vec();
+        let mut page =
+            br#"<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">"#.to_vec();
         page.extend_from_slice(&body);
         let d = decode_html(&page, None);
         assert_eq!(d.encoding, encoding_rs::SHIFT_JIS);
@@ -165,10 +166,15 @@ mod tests {
 
     #[test]
     fn undeclared_non_utf8_is_guessed() {
-        let (body, _, _) =
-            WINDOWS_1252.encode("<p>Le café est très bon, déjà vu à la française, naïve élève.</p>");
+        let (body, _, _) = WINDOWS_1252
+            .encode("<p>Le café est très bon, déjà vu à la française, naïve élève.</p>");
         let d = decode_html(&body, None);
-        assert!(d.text.contains("très bon"), "{} {}", d.encoding.name(), d.text);
+        assert!(
+            d.text.contains("très bon"),
+            "{} {}",
+            d.encoding.name(),
+            d.text
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The page is larger than the configured limit.
-    #[error("page is {size} bytes, over the limit of {limit} bytes (raise it with --max-page-bytes)")]
+    #[error(
+        "page is {size} bytes, over the limit of {limit} bytes (raise it with --max-page-bytes)"
+    )]
     PageTooLarge {
         /// Size of the page in bytes.
         size: usize,

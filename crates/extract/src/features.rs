@@ -17,12 +17,12 @@ use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
 use crate::Page;
 
 /// Version of the feature schema; a model records it and refuses rows of another version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const CLASS_BUCKETS: usize = 64;
 const ANCESTOR_BUCKETS: usize = 64;
-const HEADING_BUCKETS: usize = 32;
-const SHORT_TEXT_BUCKETS: usize = 32;
+const HEADING_BUCKETS: usize = 128;
+const SHORT_TEXT_BUCKETS: usize = 128;
 /// Blocks of at most this many words contribute their words as hashed features.
 const SHORT_TEXT_WORDS: usize = 6;
 
@@ -39,14 +39,22 @@ const TAG_GROUPS: &[(&str, &[&str])] = &[
     ("dl", &["dd", "dt", "dl"]),
     ("caption", &["figcaption", "caption", "figure"]),
     ("quote", &["blockquote", "pre"]),
-    ("option", &["option", "select", "legend", "fieldset", "form"]),
+    (
+        "option",
+        &["option", "select", "legend", "fieldset", "form"],
+    ),
     ("table", &["table", "tbody", "thead", "tfoot", "tr"]),
     ("list", &["ul", "ol", "menu"]),
     (
         "section",
-        &["section", "article", "main", "aside", "nav", "header", "footer"],
+        &[
+            "section", "article", "main", "aside", "nav", "header", "footer",
+        ],
     ),
-    ("body", &["body", "html", "center", "address", "details", "summary"]),
+    (
+        "body",
+        &["body", "html", "center", "address", "details", "summary"],
+    ),
 ];
 
 /// The names and version of the features a row holds, in column order.
@@ -102,6 +110,9 @@ const BASE: &[&str] = &[
     "title_coverage",
     "article_pool_overlap",
     "is_heading",
+    "is_region_title",
+    "log_segments",
+    "words_per_segment",
 ];
 
 const NEIGHBOURS: &[(&str, isize)] = &[("prev", -1), ("next", 1), ("prev2", -2), ("next2", 2)];
@@ -113,6 +124,8 @@ const NEIGHBOUR_BASE: &[&str] = &[
     "has_copyright_sign",
     "article_pool_overlap",
     "is_heading",
+    "is_region_title",
+    "log_segments",
 ];
 
 fn column_names() -> Vec<String> {
@@ -175,6 +188,38 @@ fn column_names() -> Vec<String> {
         n.push(format!("short_text_word_h{i}"));
     }
     n
+}
+
+/// Whether each block titles a region: a heading element, or a short line (one to five
+/// words, no link, no digit, no closing punctuation) such as "Most read" or "Tags" — which
+/// is how plain-text pages and div-built pages show headings.
+pub fn region_titles(page: &Page) -> Vec<bool> {
+    page.blocks
+        .iter()
+        .map(|b| {
+            b.is_heading()
+                || ((1..=5).contains(&b.words)
+                    && b.link_chars == 0
+                    && !b.text.chars().any(|c| c.is_numeric())
+                    && !b
+                        .text
+                        .chars()
+                        .last()
+                        .is_some_and(|c| matches!(c, '.' | '!' | '?' | '。' | ',' | ';')))
+        })
+        .collect()
+}
+
+/// Separators that join items of a list written on one line ("Home | News | Sport").
+const SEPARATORS: &[&str] = &[
+    " | ", " - ", " · ", " • ", " / ", " » ", " › ", " – ", " :: ",
+];
+
+fn segments(text: &str) -> usize {
+    1 + SEPARATORS
+        .iter()
+        .map(|s| text.matches(s).count())
+        .sum::<usize>()
 }
 
 /// Feature rows of one page: one row per block, in block order.
@@ -245,9 +290,11 @@ fn extract(page: &Page) -> FeatureRows {
     }
 
     // page-level context
-    let title_words: HashMap<String, u32> =
-        content_words(&page.title).map(|w| (w, 1)).collect();
-    let block_words: Vec<Vec<String>> = blocks.iter().map(|b| content_words(&b.text).collect()).collect();
+    let title_words: HashMap<String, u32> = content_words(&page.title).map(|w| (w, 1)).collect();
+    let block_words: Vec<Vec<String>> = blocks
+        .iter()
+        .map(|b| content_words(&b.text).collect())
+        .collect();
     let in_pool = |b: &Block| b.words >= 15 && b.link_density() < 0.3;
     let mut pool: HashMap<String, u32> = HashMap::new();
     for (b, ws) in blocks.iter().zip(&block_words) {
@@ -281,11 +328,13 @@ fn extract(page: &Page) -> FeatureRows {
         })
         .collect();
 
+    let titles = region_titles(page);
     let base: Vec<Vec<f32>> = blocks
         .iter()
         .zip(&block_words)
         .zip(&pool_overlap)
-        .map(|((b, ws), &po)| base_features(b, ws, &title_words, po))
+        .zip(&titles)
+        .map(|(((b, ws), &po), &t)| base_features(b, ws, &title_words, po, t))
         .collect();
 
     let total_words: usize = blocks.iter().map(|b| b.words).sum();
@@ -351,7 +400,12 @@ fn extract(page: &Page) -> FeatureRows {
                 let hb = &blocks[h];
                 put(((i - h) as f32).ln_1p());
                 put(hb.link_density());
-                put(hb.tag[1..].parse::<f32>().unwrap_or(6.0) / 6.0);
+                put(hb
+                    .tag
+                    .get(1..)
+                    .and_then(|t| t.parse::<f32>().ok())
+                    .unwrap_or(7.0)
+                    / 7.0);
                 put((hb.words as f32).ln_1p());
             }
             None => {
@@ -374,7 +428,10 @@ fn extract(page: &Page) -> FeatureRows {
         for k in 0..CONTAINER_LEVELS {
             match b.containers[k].and_then(|c| aggs[k].get(&c).map(|a| (c, *a))) {
                 Some((cid, a)) => {
-                    let rep = repeats[k].get(&(cid, b.signatures[k])).copied().unwrap_or(1);
+                    let rep = repeats[k]
+                        .get(&(cid, b.signatures[k]))
+                        .copied()
+                        .unwrap_or(1);
                     put((a.blocks as f32).ln_1p());
                     put((a.words as f32).ln_1p());
                     put(a.link_chars as f32 / a.chars.max(1) as f32);
@@ -398,8 +455,10 @@ fn extract(page: &Page) -> FeatureRows {
                 for &col in &neighbour_cols {
                     put(base[j][col]);
                 }
-                put((blocks[j].containers[0] == b.containers[0] && b.containers[0].is_some()) as u8
-                    as f32);
+                put(
+                    (blocks[j].containers[0] == b.containers[0] && b.containers[0].is_some()) as u8
+                        as f32,
+                );
                 put(1.0);
             } else {
                 for _ in 0..neighbour_cols.len() + 2 {
@@ -430,7 +489,7 @@ fn extract(page: &Page) -> FeatureRows {
         debug_assert_eq!(off + SHORT_TEXT_BUCKETS, cols);
 
         words_before += b.words;
-        if b.is_heading() {
+        if titles[i] {
             last_heading = Some(i);
         }
     }
@@ -442,6 +501,7 @@ fn base_features(
     content: &[String],
     title: &HashMap<String, u32>,
     pool_overlap: f32,
+    region_title: bool,
 ) -> Vec<f32> {
     let p = patterns();
     let text = &b.text;
@@ -480,8 +540,10 @@ fn base_features(
         (b.chars as f32).ln_1p(),
         (chars / words).min(20.0) / 10.0,
         (marks as f32).ln_1p(),
-        matches!(last, '.' | '!' | '?' | '。' | '！' | '？' | '"' | '”' | '»' | ':' | '؟' | '।') as u8
-            as f32,
+        matches!(
+            last,
+            '.' | '!' | '?' | '。' | '！' | '？' | '"' | '”' | '»' | ':' | '؟' | '।'
+        ) as u8 as f32,
         punct as f32 / chars,
         digits as f32 / chars,
         upper as f32 / letters.max(1) as f32,
@@ -498,6 +560,9 @@ fn base_features(
         title_cov,
         pool_overlap,
         b.is_heading() as u8 as f32,
+        region_title as u8 as f32,
+        (segments(text) as f32).ln(),
+        (words / segments(text) as f32).ln_1p(),
     ]
 }
 

@@ -1,5 +1,7 @@
 //! A page: the DOM (for HTML pages) and its blocks in document order.
 
+use std::collections::HashMap;
+
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
 use scraper::{Html, Node};
@@ -18,11 +20,54 @@ const SKIP: &[&str] = &[
 /// Block-level elements: each owns the text of its inline descendants. The set is the one
 /// the corpus's gold labels were attached to.
 const BLOCK: &[&str] = &[
-    "html", "body", "address", "article", "aside", "blockquote", "details", "dialog", "dd", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
-    "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "summary", "center", "menu", "ul",
-    "legend", "option", "select",
+    "html",
+    "body",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "dialog",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "summary",
+    "center",
+    "menu",
+    "ul",
+    "legend",
+    "option",
+    "select",
 ];
 
 /// Inline elements that separate words when rendered.
@@ -126,32 +171,60 @@ impl Page {
         })
     }
 
-    /// A stable path to the block's element, such as `/html[1]/body[2]/div[3]/p[1]`
-    /// (1-based positions among siblings of the same name); `/line[N]` for a plain-text page.
-    pub fn path(&self, index: usize) -> String {
-        let Some(block) = self.blocks.get(index) else {
-            return String::new();
+    /// A stable path to each block's element, such as `/html[1]/body[1]/div[3]/p[1]`
+    /// (1-based positions among siblings of the same name); `/line[N]` for a plain-text
+    /// page. Computed for all blocks at once, in time linear in the page; paths deeper than
+    /// [`MAX_PATH_DEPTH`] keep their last steps behind `/…`.
+    pub fn paths(&self) -> Vec<String> {
+        let Some(dom) = &self.dom else {
+            return (1..=self.blocks.len())
+                .map(|i| format!("/line[{i}]"))
+                .collect();
         };
-        let (Some(dom), Some(id)) = (&self.dom, block.node) else {
-            return format!("/line[{}]", index + 1);
-        };
-        let mut parts = Vec::new();
-        let mut node = dom.tree.get(id);
-        while let Some(n) = node {
-            if let Some(el) = n.value().as_element() {
-                let pos = n
-                    .prev_siblings()
-                    .filter(|s| s.value().as_element().is_some_and(|e| e.name() == el.name()))
-                    .count()
-                    + 1;
-                parts.push(format!("{}[{}]", el.name(), pos));
+        // position of every element among its parent's children of the same name
+        let mut position: HashMap<NodeId, usize> = HashMap::new();
+        for node in dom.tree.nodes() {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for child in node.children() {
+                if let Some(el) = child.value().as_element() {
+                    let n = seen.entry(el.name()).or_insert(0);
+                    *n += 1;
+                    position.insert(child.id(), *n);
+                }
             }
-            node = n.parent();
         }
-        parts.reverse();
-        format!("/{}", parts.join("/"))
+        self.blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let Some(id) = b.node else {
+                    return format!("/line[{}]", i + 1);
+                };
+                let mut parts = Vec::new();
+                let mut node = dom.tree.get(id);
+                while let Some(n) = node {
+                    if parts.len() == MAX_PATH_DEPTH {
+                        parts.push("…".to_string());
+                        break;
+                    }
+                    if let Some(el) = n.value().as_element() {
+                        parts.push(format!(
+                            "{}[{}]",
+                            el.name(),
+                            position.get(&n.id()).copied().unwrap_or(1)
+                        ));
+                    }
+                    node = n.parent();
+                }
+                parts.reverse();
+                format!("/{}", parts.join("/"))
+            })
+            .collect()
     }
 }
+
+/// Most steps a block's path spells out.
+pub const MAX_PATH_DEPTH: usize = 64;
 
 fn check_size(size: usize, limits: PageLimits) -> Result<()> {
     if size > limits.max_bytes {
@@ -424,7 +497,10 @@ mod tests {
              <style>p{}</style><svg><text>no</text></svg></body></html>",
         );
         let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
-        assert_eq!(texts, ["Intro bold texttail", "First link para.", "One", "Two"]);
+        assert_eq!(
+            texts,
+            ["Intro bold texttail", "First link para.", "One", "Two"]
+        );
         assert_eq!(p.title, "The Title");
         let para = &p.blocks[1];
         assert_eq!(para.tag, "p");
@@ -437,7 +513,8 @@ mod tests {
         // the two list items repeat one structure inside one container
         assert_eq!(p.blocks[2].containers[0], p.blocks[3].containers[0]);
         assert_eq!(p.blocks[2].signatures[0], p.blocks[3].signatures[0]);
-        assert_eq!(p.path(1), "/html[1]/body[1]/div[1]/p[1]");
+        assert_eq!(p.paths()[1], "/html[1]/body[1]/div[1]/p[1]");
+        assert_eq!(p.paths()[3], "/html[1]/body[1]/ul[1]/li[2]");
     }
 
     #[test]
@@ -487,7 +564,7 @@ mod tests {
     fn text_pages_have_one_block_per_line() {
         let p = Page::from_text("a b\n\n  \nc\r\n", PageLimits::default()).unwrap();
         assert_eq!(p.blocks.len(), 2);
-        assert_eq!(p.path(1), "/line[2]");
+        assert_eq!(p.paths()[1], "/line[2]");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 /// The word runs of `text` as slices, not lowercased.
 pub fn raw_words(text: &str) -> impl Iterator<Item = &str> + '_ {
-    text.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty())
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
 }
 
 /// Number of words in `text`.
@@ -57,7 +58,10 @@ mod tests {
     #[test]
     fn words_match_python_w() {
         let w: Vec<_> = words("Hello, World! it's 2021_x — Ünïcode 東京").collect();
-        assert_eq!(w, ["hello", "world", "it", "s", "2021_x", "ünïcode", "東京"]);
+        assert_eq!(
+            w,
+            ["hello", "world", "it", "s", "2021_x", "ünïcode", "東京"]
+        );
         // a combining mark (U+0301) splits a word, as Python's \w does
         assert_eq!(word_count("cafe\u{301}s"), 2);
         assert_eq!(word_count("   "), 0);

@@ -39,14 +39,28 @@ const UNSAFE_ELEMENTS: &[&str] = &[
 ];
 /// Attributes that load something: dropped from an overlay.
 const LOADING_ATTRS: &[&str] = &[
-    "src", "srcset", "href", "action", "formaction", "poster", "background", "data", "ping",
-    "xlink:href", "style",
+    "src",
+    "srcset",
+    "href",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "data",
+    "ping",
+    "xlink:href",
+    "style",
 ];
 
 /// Write `page` as HTML with `data-block-label` on each block's element, `labels[i]` being
 /// the label of block `i`. Existing `data-block-label` attributes are replaced or removed.
 /// A plain-text page is written as one `<p>` per block.
-pub fn write_html<W: Write>(page: &Page, labels: &[Label], out: W, opts: HtmlOptions) -> Result<()> {
+pub fn write_html<W: Write>(
+    page: &Page,
+    labels: &[Label],
+    out: W,
+    opts: HtmlOptions,
+) -> Result<()> {
     let by_node: HashMap<NodeId, Label> = page
         .blocks
         .iter()
@@ -136,7 +150,10 @@ fn safe_attr(name: &str, value: &str) -> bool {
     let name = name.to_ascii_lowercase();
     !(name.starts_with("on")
         || LOADING_ATTRS.contains(&name.as_str())
-        || value.trim_start().to_ascii_lowercase().starts_with("javascript:"))
+        || value
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("javascript:"))
 }
 
 fn qual(name: &str) -> QualName {
@@ -250,7 +267,10 @@ mod tests {
         let page = Page::from_html(src, PageLimits::default()).unwrap();
         let labels = [Label::Article, Label::Recent];
         let out = html_string(&page, &labels, HtmlOptions::default()).unwrap();
-        assert!(out.contains(r#"<p data-block-label="article">Story <b>text</b></p>"#), "{out}");
+        assert!(
+            out.contains(r#"<p data-block-label="article">Story <b>text</b></p>"#),
+            "{out}"
+        );
         assert!(out.contains(r#"<li data-block-label="recent">"#), "{out}");
         let again = Page::from_html(&out, PageLimits::default()).unwrap();
         let gold: Vec<_> = again.blocks.iter().map(|b| b.gold.unwrap()).collect();
@@ -266,7 +286,15 @@ mod tests {
         let page = Page::from_html(src, PageLimits::default()).unwrap();
         let out = html_string(&page, &[Label::Article], HtmlOptions { overlay: true }).unwrap();
         let lower = out.to_lowercase();
-        for bad in ["<script", "onload", "onclick", "javascript:", "http://", "<iframe", "<link"] {
+        for bad in [
+            "<script",
+            "onload",
+            "onclick",
+            "javascript:",
+            "http://",
+            "<iframe",
+            "<link",
+        ] {
             assert!(!lower.contains(bad), "{bad} survived: {out}");
         }
         assert!(out.contains("Content-Security-Policy"));
@@ -277,8 +305,15 @@ mod tests {
     #[test]
     fn text_pages_become_paragraphs() {
         let page = Page::from_text("one\ntwo <b>\n", PageLimits::default()).unwrap();
-        let out = html_string(&page, &[Label::Article, Label::Other], HtmlOptions::default())
-            .unwrap();
-        assert!(out.contains(r#"<p data-block-label="other">two &lt;b&gt;</p>"#), "{out}");
+        let out = html_string(
+            &page,
+            &[Label::Article, Label::Other],
+            HtmlOptions::default(),
+        )
+        .unwrap();
+        assert!(
+            out.contains(r#"<p data-block-label="other">two &lt;b&gt;</p>"#),
+            "{out}"
+        );
     }
 }

@@ -26,7 +26,7 @@ pub struct Prepared {
     pub rows: FeatureRows,
     /// Each block's ancestor containers (see [`Block::containers`]).
     pub containers: Vec<[Option<u32>; CONTAINER_LEVELS]>,
-    /// Whether each block is a heading.
+    /// Whether each block titles a region ([`chaff_extract::features::region_titles`]).
     pub headings: Vec<bool>,
     /// Words per block.
     pub words: Vec<usize>,
@@ -38,7 +38,7 @@ impl Prepared {
         Prepared {
             rows: FeatureRows::of_page(page),
             containers: page.blocks.iter().map(|b| b.containers).collect(),
-            headings: page.blocks.iter().map(Block::is_heading).collect(),
+            headings: chaff_extract::features::region_titles(page),
             words: page.blocks.iter().map(|b| b.words).collect(),
         }
     }
@@ -150,10 +150,8 @@ impl Dataset {
     /// an error.
     pub fn load(root: &Path, limits: PageLimits) -> Result<Loaded> {
         let (entries, mut failures) = list(root)?;
-        let results: Vec<Result<LabelledPage>> = entries
-            .par_iter()
-            .map(|e| load_entry(e, limits))
-            .collect();
+        let results: Vec<Result<LabelledPage>> =
+            entries.par_iter().map(|e| load_entry(e, limits)).collect();
         let mut pages = Vec::with_capacity(results.len());
         for r in results {
             match r {
@@ -243,12 +241,10 @@ fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
                     ))
                 }
             };
-            let id = row.id.clone().unwrap_or_else(|| {
-                row.file
-                    .clone()
-                    .or(row.html.clone())
-                    .unwrap_or_default()
-            });
+            let id = row
+                .id
+                .clone()
+                .unwrap_or_else(|| row.file.clone().or(row.html.clone()).unwrap_or_default());
             if !ids.insert(id.clone()) {
                 return Err(Error::dataset(
                     &manifest,
@@ -286,22 +282,14 @@ fn is_page_file(p: &Path) -> bool {
 
 fn list_folder(root: &Path) -> Result<Vec<Entry>> {
     let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    let mut seen = HashSet::new();
-    while let Some(dir) = stack.pop() {
-        let canon = dir.canonicalize().map_err(|e| Error::io(&dir, e))?;
-        if !seen.insert(canon) {
-            continue; // a symlink loop
-        }
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        for entry in rd {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if is_page_file(&p) {
-                files.push(p);
-            }
+    // follow links, with walkdir's loop detection; name order within each folder
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| Error::dataset(root, e.to_string()))?;
+        if entry.file_type().is_file() && is_page_file(entry.path()) {
+            files.push(entry.into_path());
         }
     }
     files.sort();
@@ -384,7 +372,11 @@ mod tests {
     #[test]
     fn manifest_problems_are_reported_per_line() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "a.html", "<p data-block-label=article>Hello world</p>");
+        write(
+            d.path(),
+            "a.html",
+            "<p data-block-label=article>Hello world</p>",
+        );
         write(d.path(), "b.html", "<p data-block-label=nonsense>x</p>");
         write(
             d.path(),
@@ -431,7 +423,12 @@ mod tests {
         write(d.path(), "notes.txt", "ignored");
         let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
         assert!(loaded.failures.is_empty());
-        let outlets: Vec<_> = loaded.dataset.pages.iter().map(|p| p.outlet.as_str()).collect();
+        let outlets: Vec<_> = loaded
+            .dataset
+            .pages
+            .iter()
+            .map(|p| p.outlet.as_str())
+            .collect();
         assert_eq!(outlets, ["one", "one", "two.html"]);
         assert!(loaded.dataset.pages[0].text.is_some());
     }

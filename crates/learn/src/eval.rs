@@ -52,9 +52,21 @@ pub struct Prf {
 
 impl Prf {
     fn new(tp: u64, fp: u64, fn_: u64) -> Prf {
-        let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 0.0 };
-        let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 0.0 };
-        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let p = if tp + fp > 0 {
+            tp as f64 / (tp + fp) as f64
+        } else {
+            0.0
+        };
+        let r = if tp + fn_ > 0 {
+            tp as f64 / (tp + fn_) as f64
+        } else {
+            0.0
+        };
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
         Prf {
             precision: p,
             recall: r,
@@ -142,6 +154,8 @@ pub struct EvalReport {
     pub six_class: Option<SixClass>,
     /// Article bag-of-words scores over all pages.
     pub article: ArticleScores,
+    /// The same, over block-labelled pages and over article-text-only pages apart.
+    pub article_by_gold: BTreeMap<String, ArticleScores>,
     /// Per outlet.
     pub outlets: Vec<OutletRow>,
     /// Calibration of `confidence` (block-labelled pages).
@@ -158,6 +172,7 @@ pub struct Scorer {
     words: [[u64; 6]; 6],
     blocks: [[u64; 6]; 6],
     article: Vec<(f64, f64, f64)>,
+    article_kind: Vec<&'static str>,
     per_outlet: BTreeMap<String, (usize, u64, u64, f64)>,
     calibration: Vec<(f64, bool)>,
     page_scores: Vec<(String, f64)>,
@@ -178,9 +193,21 @@ fn bag_prf(pred: &[String], gold: &[String]) -> (f64, f64, f64) {
             }
         }
     }
-    let p = if pred.is_empty() { 0.0 } else { hit as f64 / pred.len() as f64 };
-    let r = if gold.is_empty() { 0.0 } else { hit as f64 / gold.len() as f64 };
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if pred.is_empty() {
+        0.0
+    } else {
+        hit as f64 / pred.len() as f64
+    };
+    let r = if gold.is_empty() {
+        0.0
+    } else {
+        hit as f64 / gold.len() as f64
+    };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     (p, r, f)
 }
 
@@ -208,6 +235,11 @@ impl Scorer {
         };
         let prf = bag_prf(&predicted_article, &gold_article);
         self.article.push(prf);
+        self.article_kind.push(if labels.is_some() {
+            "block-labelled"
+        } else {
+            "article-text"
+        });
         let entry = self.per_outlet.entry(page.outlet.clone()).or_default();
         entry.0 += 1;
         entry.3 += prf.2;
@@ -220,7 +252,8 @@ impl Scorer {
             let n = words(text).count() as u64;
             self.words[gold.index()][pred.label.index()] += n;
             self.blocks[gold.index()][pred.label.index()] += 1;
-            self.calibration.push((pred.confidence, *gold == pred.label));
+            self.calibration
+                .push((pred.confidence, *gold == pred.label));
             total += n;
             if *gold == pred.label {
                 right += n;
@@ -237,7 +270,11 @@ impl Scorer {
         }
         entry.1 += right;
         entry.2 += total;
-        let acc = if total > 0 { right as f64 / total as f64 } else { 1.0 };
+        let acc = if total > 0 {
+            right as f64 / total as f64
+        } else {
+            1.0
+        };
         self.page_scores.push((page.id.clone(), acc));
     }
 
@@ -270,22 +307,20 @@ impl Scorer {
             }
         });
         let n = self.article.len();
-        let mut f1s: Vec<f64> = self.article.iter().map(|a| a.2).collect();
-        f1s.sort_by(f64::total_cmp);
-        let mean = |k: fn(&(f64, f64, f64)) -> f64| {
-            if n == 0 {
-                0.0
-            } else {
-                self.article.iter().map(k).sum::<f64>() / n as f64
+        let article = article_scores(self.article.iter());
+        let mut article_by_gold = BTreeMap::new();
+        for kind in ["block-labelled", "article-text"] {
+            let scores = self
+                .article
+                .iter()
+                .zip(&self.article_kind)
+                .filter(|(_, k)| **k == kind)
+                .map(|(a, _)| a);
+            let s = article_scores(scores);
+            if s.pages > 0 {
+                article_by_gold.insert(kind.to_string(), s);
             }
-        };
-        let article = ArticleScores {
-            pages: n,
-            precision: mean(|a| a.0),
-            recall: mean(|a| a.1),
-            f1: mean(|a| a.2),
-            f1_median: f1s.get(n / 2).copied().unwrap_or(0.0),
-        };
+        }
         let outlets = self
             .per_outlet
             .iter()
@@ -325,17 +360,41 @@ impl Scorer {
         worst_pages.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         worst_pages.truncate(worst);
         let mut mistakes = self.mistakes.clone();
-        mistakes.sort_by(|a, b| b.words.cmp(&a.words).then(a.page.cmp(&b.page)).then(a.index.cmp(&b.index)));
+        mistakes.sort_by(|a, b| {
+            b.words
+                .cmp(&a.words)
+                .then(a.page.cmp(&b.page))
+                .then(a.index.cmp(&b.index))
+        });
         mistakes.truncate(worst);
         EvalReport {
             pages: n,
             six_class,
             article,
+            article_by_gold,
             outlets,
             calibration,
             worst_pages,
             mistakes,
         }
+    }
+}
+
+fn article_scores<'a>(scores: impl Iterator<Item = &'a (f64, f64, f64)>) -> ArticleScores {
+    let all: Vec<&(f64, f64, f64)> = scores.collect();
+    let n = all.len();
+    if n == 0 {
+        return ArticleScores::default();
+    }
+    let mut f1s: Vec<f64> = all.iter().map(|a| a.2).collect();
+    f1s.sort_by(f64::total_cmp);
+    let mean = |k: fn(&(f64, f64, f64)) -> f64| all.iter().map(|a| k(a)).sum::<f64>() / n as f64;
+    ArticleScores {
+        pages: n,
+        precision: mean(|a| a.0),
+        recall: mean(|a| a.1),
+        f1: mean(|a| a.2),
+        f1_median: f1s[n / 2],
     }
 }
 
@@ -358,7 +417,9 @@ pub fn cross_validate(
     progress: &dyn Fn(&str),
 ) -> Result<Scorer> {
     if k < 2 {
-        return Err(crate::Error::Params("cross-validation needs at least 2 folds".into()));
+        return Err(crate::Error::Params(
+            "cross-validation needs at least 2 folds".into(),
+        ));
     }
     let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
     let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// Rows predicted at once.
+pub const PREDICT_ROWS: usize = 2048;
+
 /// A learner and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -280,7 +283,13 @@ impl Classifier {
         if self.scaler.std.len() != cols {
             return Err("scaler has mismatched mean and std lengths".into());
         }
-        if self.scaler.mean.iter().chain(&self.scaler.std).any(|v| !v.is_finite()) {
+        if self
+            .scaler
+            .mean
+            .iter()
+            .chain(&self.scaler.std)
+            .any(|v| !v.is_finite())
+        {
             return Err("scaler has non-finite values".into());
         }
         match &self.model {
@@ -305,7 +314,11 @@ impl Classifier {
             }
             Fitted::Boosted(b) => {
                 if b.len() != Label::COUNT {
-                    return Err(format!("{} boosted ensembles, expected {}", b.len(), Label::COUNT));
+                    return Err(format!(
+                        "{} boosted ensembles, expected {}",
+                        b.len(),
+                        Label::COUNT
+                    ));
                 }
                 for booster in b.iter().flatten() {
                     for tree in &booster.trees {
@@ -322,7 +335,21 @@ impl Classifier {
     }
 
     /// Class probabilities (one row per input row, columns in [`Label::ALL`] order).
+    /// Rows go through in slices of [`PREDICT_ROWS`], so memory stays bounded on pages
+    /// with very many blocks.
     pub fn predict_proba(&self, x: ArrayView2<f32>) -> Array2<f64> {
+        let mut out = Array2::zeros((x.nrows(), Label::COUNT));
+        let mut start = 0;
+        while start < x.nrows() {
+            let end = (start + PREDICT_ROWS).min(x.nrows());
+            let part = self.predict_slice(x.slice_axis(Axis(0), (start..end).into()));
+            out.slice_axis_mut(Axis(0), (start..end).into()).assign(&part);
+            start = end;
+        }
+        out
+    }
+
+    fn predict_slice(&self, x: ArrayView2<f32>) -> Array2<f64> {
         let z = self.scaler.apply(x);
         let mut out = Array2::zeros((x.nrows(), Label::COUNT));
         if x.nrows() == 0 {
@@ -437,6 +464,8 @@ mod tests {
         .is_err());
         assert!(LearnerParams::by_name("forest").is_err());
         let (x, y, w) = toy();
-        assert!(LearnerParams::logistic().fit(x.view(), &y[..2], &w, 0).is_err());
+        assert!(LearnerParams::logistic()
+            .fit(x.view(), &y[..2], &w, 0)
+            .is_err());
     }
 }

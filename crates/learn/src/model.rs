@@ -15,7 +15,13 @@ use chaff_extract::{FeatureSchema, Label};
 use ndarray::{concatenate, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{Dataset, LabelledPage, Prepared};
+use std::collections::HashMap;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::dataset::{Dataset, LabelledPage, PageGold, Prepared};
 use crate::eval::folds_by_outlet;
 use crate::learner::{Classifier, LearnerParams};
 use crate::{context, Error, Result};
@@ -24,6 +30,8 @@ use crate::{context, Error, Result};
 pub const FORMAT: &str = "chaff-model";
 /// The model file format's version.
 pub const FORMAT_VERSION: u32 = 1;
+/// Largest decompressed model accepted.
+const MAX_MODEL_BYTES: u64 = 2 << 30;
 
 /// How to build a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +44,11 @@ pub struct ModelParams {
     pub context_folds: usize,
     /// Whether to train the plain-text head.
     pub text_head: bool,
+    /// Whether to learn an article-vs-rest prior from pages whose gold is article text only
+    /// (when the training data has any); its probability is one more input of the HTML head.
+    pub article_prior: bool,
+    /// Most article-text-only pages the prior is trained on (chosen by the seed).
+    pub article_prior_pages: usize,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -47,6 +60,8 @@ impl Default for ModelParams {
             context: true,
             context_folds: 3,
             text_head: true,
+            article_prior: true,
+            article_prior_pages: 1500,
             seed: 42,
         }
     }
@@ -72,6 +87,12 @@ impl ModelParams {
     /// Turn the plain-text head on or off.
     pub fn text_head(mut self, on: bool) -> Self {
         self.text_head = on;
+        self
+    }
+
+    /// Turn the article prior on or off.
+    pub fn article_prior(mut self, on: bool) -> Self {
+        self.article_prior = on;
         self
     }
 
@@ -109,6 +130,10 @@ pub struct TrainingSummary {
     pub words_per_label: BTreeMap<Label, u64>,
     /// The outlets (registrable domains) trained on, sorted.
     pub outlets: Vec<String>,
+    /// Article-text-only pages the article prior was trained on.
+    pub article_prior_pages: usize,
+    /// Their outlets, sorted.
+    pub article_prior_outlets: Vec<String>,
 }
 
 /// A fitted model, as stored in a model file.
@@ -130,6 +155,9 @@ pub struct Model {
     pub params: ModelParams,
     /// Summary of the training data.
     pub training: TrainingSummary,
+    /// Article-vs-rest classifier over a block's feature row, trained on article-text-only
+    /// pages; its article probability is appended to the HTML head's rows.
+    article_prior: Option<Classifier>,
     html: Head,
     text: Option<Head>,
 }
@@ -155,14 +183,39 @@ impl ValidModelParams {
     pub fn fit(&self, data: &Dataset, progress: &dyn Fn(&str)) -> Result<Model> {
         let pages: Vec<&LabelledPage> = data.labelled().collect();
         if pages.is_empty() {
-            return Err(Error::Training("no block-labelled pages to train on".into()));
+            return Err(Error::Training(
+                "no block-labelled pages to train on".into(),
+            ));
         }
         let p = &self.0;
+        let (article_prior, prior_pages) = if p.article_prior {
+            self.fit_article_prior(data, progress)?
+        } else {
+            (None, Vec::new())
+        };
+        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         progress("html head");
-        let html = self.fit_head(&pages, |pg| Some(&pg.html), progress)?;
+        let augmented: Vec<Prepared> = pages
+            .iter()
+            .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
+            .collect();
+        let html_views: Vec<(&Prepared, &[Label])> = augmented
+            .iter()
+            .zip(&pages)
+            .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
+            .collect();
+        let html = self.fit_head(&html_views, &outlets, progress)?;
         let text = if p.text_head {
             progress("text head");
-            Some(self.fit_head(&pages, |pg| pg.text.as_ref(), progress)?)
+            let text_views: Vec<(&Prepared, &[Label])> = pages
+                .iter()
+                .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
+                .collect();
+            if text_views.len() == pages.len() {
+                Some(self.fit_head(&text_views, &outlets, progress)?)
+            } else {
+                None
+            }
         } else {
             None
         };
@@ -192,24 +245,58 @@ impl ValidModelParams {
                 blocks,
                 words_per_label,
                 outlets,
+                article_prior_pages: prior_pages.len(),
+                article_prior_outlets: {
+                    let mut o: Vec<String> = prior_pages.iter().map(|p| p.outlet.clone()).collect();
+                    o.sort();
+                    o.dedup();
+                    o
+                },
             },
+            article_prior,
             html,
             text,
         })
     }
 
-    fn fit_head<'a>(
+    /// Fit the article prior on up to `article_prior_pages` article-text-only pages.
+    fn fit_article_prior<'a>(
         &self,
-        pages: &[&'a LabelledPage],
-        view: impl Fn(&'a LabelledPage) -> Option<&'a Prepared>,
+        data: &'a Dataset,
+        progress: &dyn Fn(&str),
+    ) -> Result<(Option<Classifier>, Vec<&'a LabelledPage>)> {
+        let p = &self.0;
+        let mut candidates: Vec<&LabelledPage> = data
+            .pages
+            .iter()
+            .filter(|pg| matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty())
+            .collect();
+        if candidates.is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
+        candidates.truncate(p.article_prior_pages);
+        progress(&format!("article prior on {} pages", candidates.len()));
+        let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
+        let views: Vec<(&Prepared, &[Label])> = candidates
+            .iter()
+            .zip(&targets)
+            .map(|(pg, t)| (&pg.html, t.as_slice()))
+            .collect();
+        let (x, y, w) = stack(&views, None);
+        let prior = p.learner.fit(x.view(), &y, &w, p.seed.wrapping_add(2))?;
+        Ok((Some(prior), candidates))
+    }
+
+    fn fit_head(
+        &self,
+        views: &[(&Prepared, &[Label])],
+        outlets: &[&str],
         progress: &dyn Fn(&str),
     ) -> Result<Head> {
         let p = &self.0;
-        let views: Vec<(&Prepared, &[Label])> = pages
-            .iter()
-            .filter_map(|pg| Some((view(pg)?, pg.block_labels()?)))
-            .collect();
-        let (x, y, w) = stack(&views, None);
+        let (x, y, w) = stack(views, None);
         progress("first stage");
         let first = p.learner.fit(x.view(), &y, &w, p.seed)?;
         if !p.context {
@@ -218,9 +305,8 @@ impl ValidModelParams {
                 context: None,
             });
         }
-        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
-        let folds = folds_by_outlet(&outlets, &sizes, p.context_folds, p.seed);
+        let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
         let mut oof: Vec<Option<Array2<f64>>> = vec![None; views.len()];
         for f in 0..p.context_folds {
             progress(&format!("context fold {}/{}", f + 1, p.context_folds));
@@ -243,10 +329,10 @@ impl ValidModelParams {
         }
         let probs: Vec<Array2<f64>> = oof
             .into_iter()
-            .zip(&views)
+            .zip(views)
             .map(|(o, (v, _))| o.unwrap_or_else(|| first.predict_proba(rows_view(v))))
             .collect();
-        let (x2, y2, w2) = stack(&views, Some(&probs));
+        let (x2, y2, w2) = stack(views, Some(&probs));
         progress("context stage");
         let context = p.learner.fit(x2.view(), &y2, &w2, p.seed.wrapping_add(1))?;
         Ok(Head {
@@ -256,13 +342,68 @@ impl ValidModelParams {
     }
 }
 
+/// Block targets of an article-text-only page: a block is `article` when at least half of
+/// its words are found in the gold article text (each gold word used once, in page order),
+/// `other` otherwise. No finer label is pretended.
+pub fn article_targets(page: &LabelledPage) -> Vec<Label> {
+    let PageGold::ArticleWords(gold) = &page.gold else {
+        return page
+            .block_labels()
+            .map(<[Label]>::to_vec)
+            .unwrap_or_default();
+    };
+    let mut bag: HashMap<&str, u32> = HashMap::new();
+    for w in gold {
+        *bag.entry(w.as_str()).or_default() += 1;
+    }
+    page.texts
+        .iter()
+        .map(|t| {
+            let words: Vec<String> = chaff_extract::text::words(t).collect();
+            let mut hit = 0;
+            for w in &words {
+                if let Some(c) = bag.get_mut(w.as_str()) {
+                    if *c > 0 {
+                        *c -= 1;
+                        hit += 1;
+                    }
+                }
+            }
+            if !words.is_empty() && hit * 2 >= words.len() {
+                Label::Article
+            } else {
+                Label::Other
+            }
+        })
+        .collect()
+}
+
+/// The page's rows with the article prior's probability appended (unchanged without one).
+fn with_prior(prior: Option<&Classifier>, page: &Prepared) -> Prepared {
+    let Some(prior) = prior else {
+        return page.clone();
+    };
+    let probs = prior.predict_proba(rows_view(page));
+    let cols = page.rows.cols + 1;
+    let mut values = Vec::with_capacity(page.len() * cols);
+    for i in 0..page.len() {
+        values.extend_from_slice(page.rows.row(i));
+        values.push(probs[[i, Label::Article.index()]] as f32);
+    }
+    Prepared {
+        rows: chaff_extract::FeatureRows { cols, values },
+        ..page.clone()
+    }
+}
+
 fn rows_view(p: &Prepared) -> ArrayView2<'_, f32> {
     ArrayView2::from_shape((p.len(), p.rows.cols), &p.rows.values).expect("rows match their shape")
 }
 
-/// Block weight in training: words matter (scores count words), with diminishing returns.
+/// Block weight in training: scores count words, so long blocks weigh more, with
+/// diminishing returns so that one giant block does not outweigh a page of short ones.
 fn weight(words: usize) -> f32 {
-    1.0 + (words as f32).ln_1p()
+    1.0 + (words as f32).sqrt()
 }
 
 fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
@@ -299,9 +440,13 @@ impl Model {
         if page.is_empty() {
             return Vec::new();
         }
-        let head = match (&self.text, plain_text) {
-            (Some(t), true) => t,
-            _ => &self.html,
+        let augmented;
+        let (head, page) = match (&self.text, plain_text) {
+            (Some(t), true) => (t, page),
+            _ => {
+                augmented = with_prior(self.article_prior.as_ref(), page);
+                (&self.html, &augmented)
+            }
         };
         let p1 = head.first.predict_proba(rows_view(page));
         let probs = match &head.context {
@@ -339,8 +484,16 @@ impl Model {
     }
 
     /// Write the model file atomically: a temporary file beside `path`, then a rename.
+    /// A path ending in `.gz` gets gzip-compressed JSON.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = self.to_json()?;
+        let mut json = self.to_json()?.into_bytes();
+        json.push(b'\n');
+        if path.extension().is_some_and(|e| e == "gz") {
+            // level 9, no timestamp or name in the header: the same model gives the same bytes
+            let mut enc = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
+            enc.write_all(&json).map_err(|e| Error::io(path, e))?;
+            json = enc.finish().map_err(|e| Error::io(path, e))?;
+        }
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -352,8 +505,7 @@ impl Model {
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(json.as_bytes())?;
-            f.write_all(b"\n")?;
+            f.write_all(&json)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)
         };
@@ -369,11 +521,25 @@ impl Model {
         Model::from_bytes(&bytes, &path.display().to_string())
     }
 
-    /// Parse a model from bytes; `source_name` names it in errors.
+    /// Parse a model from bytes (JSON, or gzip-compressed JSON); `source_name` names it
+    /// in errors.
     pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Model> {
         let err = |message: String| Error::Model {
             source_name: source_name.to_string(),
             message,
+        };
+        let inflated;
+        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+            use std::io::Read;
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(bytes)
+                .take(MAX_MODEL_BYTES)
+                .read_to_end(&mut out)
+                .map_err(|e| err(format!("cannot decompress: {e}")))?;
+            inflated = out;
+            &inflated[..]
+        } else {
+            bytes
         };
         #[derive(Deserialize)]
         struct Header {
@@ -383,7 +549,9 @@ impl Model {
         let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| err(format!("not a chaff model file (invalid JSON: {e})")))?;
         if header.format.as_deref() != Some(FORMAT) {
-            return Err(err("not a chaff model file (no \"format\": \"chaff-model\")".into()));
+            return Err(err(
+                "not a chaff model file (no \"format\": \"chaff-model\")".into(),
+            ));
         }
         if header.format_version != Some(FORMAT_VERSION) {
             return Err(err(format!(
@@ -391,8 +559,8 @@ impl Model {
                 header.format_version
             )));
         }
-        let model: Model = serde_json::from_slice(bytes)
-            .map_err(|e| err(format!("malformed model file: {e}")))?;
+        let model: Model =
+            serde_json::from_slice(bytes).map_err(|e| err(format!("malformed model file: {e}")))?;
         let schema = FeatureSchema::current();
         if &model.feature_schema != schema {
             return Err(err(format!(
@@ -404,19 +572,31 @@ impl Model {
             )));
         }
         if model.labels != Label::ALL || model.context_columns != context::column_names() {
-            return Err(err("label set or context columns differ from this chaff's".into()));
+            return Err(err(
+                "label set or context columns differ from this chaff's".into()
+            ));
         }
-        let ctx_cols = schema.len() + model.context_columns.len();
-        for (name, head) in std::iter::once(("html", &model.html)).chain(model.text.iter().map(|t| ("text", t))) {
-            let check = |c: &Classifier, cols: usize| -> std::result::Result<(), String> {
-                if c.cols() != cols {
-                    return Err(format!("has {} weights per label, expected {cols}", c.cols()));
-                }
-                c.validate()
-            };
-            check(&head.first, schema.len()).map_err(|m| err(format!("{name} head: first stage {m}")))?;
+        let check = |c: &Classifier, cols: usize| -> std::result::Result<(), String> {
+            if c.cols() != cols {
+                return Err(format!(
+                    "has {} weights per label, expected {cols}",
+                    c.cols()
+                ));
+            }
+            c.validate()
+        };
+        if let Some(prior) = &model.article_prior {
+            check(prior, schema.len()).map_err(|m| err(format!("article prior {m}")))?;
+        }
+        let extra = model.article_prior.is_some() as usize;
+        let heads = std::iter::once(("html", &model.html, schema.len() + extra))
+            .chain(model.text.iter().map(|t| ("text", t, schema.len())));
+        for (name, head, first_cols) in heads {
+            check(&head.first, first_cols)
+                .map_err(|m| err(format!("{name} head: first stage {m}")))?;
             if let Some(c) = &head.context {
-                check(c, ctx_cols).map_err(|m| err(format!("{name} head: context stage {m}")))?;
+                check(c, first_cols + model.context_columns.len())
+                    .map_err(|m| err(format!("{name} head: context stage {m}")))?;
             }
         }
         Ok(model)
@@ -461,9 +641,16 @@ mod tests {
         for learner in [quick_boosted(), LearnerParams::logistic()] {
             let model = small(learner).fit(&data, &|_| {}).unwrap();
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("m.json");
+            let path = dir.path().join("m.json.gz");
             model.save(&path).unwrap();
             let again = Model::load(&path).unwrap();
+            let plain = dir.path().join("m.json");
+            model.save(&plain).unwrap();
+            assert_eq!(
+                Model::load(&plain).unwrap().to_json().unwrap(),
+                again.to_json().unwrap()
+            );
+            std::fs::remove_file(&plain).unwrap();
             for page in &data.pages {
                 for plain in [false, true] {
                     let a = model.predict(&page.html, plain);
@@ -482,8 +669,16 @@ mod tests {
     #[test]
     fn training_is_deterministic() {
         let data = mini();
-        let a = small(quick_boosted()).fit(&data, &|_| {}).unwrap().to_json().unwrap();
-        let b = small(quick_boosted()).fit(&data, &|_| {}).unwrap().to_json().unwrap();
+        let a = small(quick_boosted())
+            .fit(&data, &|_| {})
+            .unwrap()
+            .to_json()
+            .unwrap();
+        let b = small(quick_boosted())
+            .fit(&data, &|_| {})
+            .unwrap()
+            .to_json()
+            .unwrap();
         assert!(a == b, "two fits with one seed differ");
     }
 
@@ -513,9 +708,14 @@ mod tests {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (json.as_bytes()[..json.len() / 2].to_vec(), "invalid JSON"),
             (b"{\"hello\": 1}".to_vec(), "not a chaff model"),
-            (json.replace("\"format_version\":1", "\"format_version\":99").into_bytes(), "version Some(99)"),
             (
-                json.replacen("\"names\":[\"log_words\",", "\"names\":[", 1).into_bytes(),
+                json.replace("\"format_version\":1", "\"format_version\":99")
+                    .into_bytes(),
+                "version Some(99)",
+            ),
+            (
+                json.replacen("\"names\":[\"log_words\",", "\"names\":[", 1)
+                    .into_bytes(),
                 "feature schema",
             ),
             (Vec::new(), "invalid JSON"),
@@ -529,7 +729,9 @@ mod tests {
         mean.as_array_mut().unwrap().pop();
         let std = &mut v["html"]["first"]["scaler"]["std"];
         std.as_array_mut().unwrap().pop();
-        let err = Model::from_bytes(v.to_string().as_bytes(), "test").unwrap_err().to_string();
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("weights per label"), "{err}");
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
     }

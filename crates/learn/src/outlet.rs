@@ -32,7 +32,10 @@ mod tests {
         assert_eq!(outlet_of("blogs.wsj.com"), "wsj.com");
         assert_eq!(outlet_of("https://www.WSJ.com/articles/x?y=1"), "wsj.com");
         assert_eq!(outlet_of("news.bbc.co.uk"), "bbc.co.uk");
-        assert_eq!(outlet_of("http://user@pmo-sun.uoregon.edu:8080/~pmo/"), "uoregon.edu");
+        assert_eq!(
+            outlet_of("http://user@pmo-sun.uoregon.edu:8080/~pmo/"),
+            "uoregon.edu"
+        );
         assert_eq!(outlet_of("localhost"), "localhost");
     }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Whole-process throughput: chaff classify over N pages of ../shared/corpus/article-only,
+# single-threaded and on all cores, side by side with trafilatura and Resiliparse on the
+# same pages in the same run; pages/s and peak RSS (GNU time).
+#
+# usage: bench/throughput.sh [N]   (default 300)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-300}
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+venv=target/peers-venv
+if ! "$venv/bin/python" -c "import trafilatura, resiliparse" 2>/dev/null; then
+  python3 -m venv "$venv" && "$venv/bin/pip" install -q trafilatura resiliparse
+fi
+cargo build --release -q
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# the first N pages, decompressed, as plain .html files
+"$venv/bin/python" - ../shared/corpus/article-only "$work" "$n" <<'PY'
+import gzip, json, os, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = [json.loads(l) for l in open(os.path.join(src, "manifest.jsonl"))][:n]
+total = 0
+for i, r in enumerate(rows):
+    b = open(os.path.join(src, r["html"]), "rb").read()
+    if b[:2] == b"\x1f\x8b":
+        b = gzip.decompress(b)
+    total += len(b)
+    open(os.path.join(dst, f"{i:05d}.html"), "wb").write(b)
+print(f"{len(rows)} pages, {total / len(rows) / 1024:.0f} KiB on average", file=sys.stderr)
+PY
+run() { # name, command...
+  local name=$1; shift
+  local start end
+  start=$(date +%s.%N)
+  /usr/bin/time -v -o "$work/time.txt" "$@" > /dev/null 2> "$work/err.txt" || true
+  end=$(date +%s.%N)
+  local rss secs
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+  secs=$(echo "$end - $start" | bc -l)
+  printf "| %s | %.2f | %.1f | %.0f |\n" "$name" "$secs" "$(echo "$n / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+}
+cat > "$work/peer.py" <<'PY'
+import sys, glob
+name, folder = sys.argv[1], sys.argv[2]
+if name == "trafilatura":
+    import trafilatura
+    f = lambda h: trafilatura.extract(h)
+else:
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+    f = lambda h: extract_plain_text(HTMLTree.parse(h), main_content=True)
+for p in sorted(glob.glob(folder + "/*.html")):
+    h = open(p, "rb").read().decode("utf-8", "replace")
+    try:
+        f(h)
+    except Exception:
+        pass
+PY
+echo "date: $(date -u +%Y-%m-%d), command: bench/throughput.sh $n, cores: $(nproc)"
+echo "| system | seconds | pages/s | peak RSS MiB |"
+echo "|---|---|---|---|"
+run "chaff --jobs 1" target/release/chaff classify --format jsonl --jobs 1 "$work"
+run "chaff (all cores)" target/release/chaff classify --format jsonl "$work"
+run "trafilatura (1 core)" "$venv/bin/python" "$work/peer.py" trafilatura "$work"
+run "resiliparse (1 core)" "$venv/bin/python" "$work/peer.py" resiliparse "$work"

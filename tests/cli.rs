@@ -1,0 +1,848 @@
+//! End-to-end tests of the `chaff` binary on small pages written for chaff, plus tests on
+//! ../shared/corpus that skip, saying so, when it is absent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Run chaff with arguments (and optional stdin); returns the output.
+macro_rules! chaff {
+    ($($arg:expr),* $(,)?) => {{
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chaff"));
+        cmd.current_dir(root());
+        $( cmd.arg($arg); )*
+        cmd.output().expect("chaff runs")
+    }};
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+const LABELS: [&str; 6] = [
+    "article",
+    "related",
+    "recent",
+    "directory",
+    "copyright",
+    "other",
+];
+
+fn shared_corpus() -> Option<PathBuf> {
+    let p = root().join("../shared/corpus");
+    if p.join("labelled/manifest.jsonl").exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/corpus is absent, so this test did not run");
+        None
+    }
+}
+
+fn mini_model(dir: &Path) -> PathBuf {
+    let model = dir.join("mini.json");
+    let o = chaff!(
+        "train",
+        "--data",
+        "datasets/mini",
+        "--out",
+        &model,
+        "--learner",
+        "logistic"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    model
+}
+
+#[test]
+fn classify_example_with_embedded_model() {
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert!(rows.len() > 10);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["index"], i);
+        assert_eq!(r["file"], "datasets/examples/news.html");
+        assert!(LABELS.contains(&r["label"].as_str().unwrap()));
+        let c = r["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(!r["text"].as_str().unwrap().is_empty());
+    }
+    let label_of = |needle: &str| {
+        rows.iter()
+            .find(|r| r["text"].as_str().unwrap().contains(needle))
+            .map(|r| r["label"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(label_of("The city council voted on Tuesday"), "article");
+    assert_eq!(label_of("© 2024 The Daily Planet"), "copyright");
+    // human output is the default
+    let o = chaff!("classify", "datasets/examples/news.html");
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("== datasets/examples/news.html"));
+}
+
+#[test]
+fn html_output_rereads_as_a_labelled_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let want: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["label"].as_str().unwrap().to_string())
+        .collect();
+    let o = chaff!(
+        "classify",
+        "--format",
+        "html",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let labelled = dir.path().join("page.html");
+    std::fs::write(&labelled, &o.stdout).unwrap();
+    std::fs::write(
+        dir.path().join("manifest.jsonl"),
+        r#"{"id":"p","file":"page.html","domain":"example.com"}"#,
+    )
+    .unwrap();
+    // scoring the model against its own output is perfect agreement
+    let o = chaff!("eval", "--data", dir.path(), "--json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let conf = &report["six_class"]["confusion_words"];
+    for g in 0..6 {
+        for p in 0..6 {
+            if g != p {
+                assert_eq!(conf[g][p], 0, "labels changed through --format html");
+            }
+        }
+    }
+    assert!(!want.is_empty());
+}
+
+#[test]
+fn gold_labels_in_the_input_do_not_change_predictions() {
+    let a = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/mini/dailyplanet.html"
+    );
+    let b = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let strip = |o: &Output| -> Vec<(String, String)> {
+        jsonl(o)
+            .iter()
+            .map(|r| (r["label"].to_string(), r["confidence"].to_string()))
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn extract_article_prints_article_text_only() {
+    let o = chaff!(
+        "classify",
+        "--extract",
+        "article",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("The city council voted on Tuesday"));
+    assert!(!text.contains("Privacy"));
+}
+
+#[test]
+fn overlay_is_safe_and_has_a_legend() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("evil.html");
+    std::fs::write(
+        &page,
+        "<html><head><script src=http://x/a.js></script></head><body onload=x()>\
+         <p onclick=y()>A paragraph of text that is long enough to be a story, with words.</p>\
+         <img src=http://tracker/pixel.gif></body></html>",
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "html", "--overlay", &page);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o).to_lowercase();
+    for bad in ["<script", "onload", "onclick", "http://"] {
+        assert!(!out.contains(bad), "{bad} in overlay");
+    }
+    assert!(out.contains("chaff-legend"));
+    let o = chaff!("classify", "--overlay", &page);
+    assert!(!o.status.success());
+}
+
+#[test]
+fn stdin_gzip_text_and_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read(root().join("datasets/examples/news.html")).unwrap();
+    // gzip
+    let gz = dir.path().join("b.html.gz");
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).unwrap(),
+            flate2::Compression::default(),
+        );
+        e.write_all(&html).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/a.html"), &html).unwrap();
+    std::fs::write(dir.path().join("c.txt"), "A headline\n\nA line of text.\n").unwrap();
+    let o = chaff!("classify", "--format", "jsonl", dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    let mut order: Vec<String> = files.clone();
+    order.dedup();
+    assert_eq!(order.len(), 3, "{order:?}");
+    assert!(
+        order[0].ends_with("b.html.gz")
+            && order[1].ends_with("c.txt")
+            && order[2].ends_with("sub/a.html")
+    );
+    assert_eq!(files.iter().filter(|f| f.ends_with("c.txt")).count(), 2);
+    // stdin
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaff"))
+        .args(["classify", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&html).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(
+        jsonl(&o).len(),
+        files.iter().filter(|f| f.ends_with("a.html")).count()
+    );
+    // the same output with one thread as with all
+    let one = chaff!("classify", "--format", "jsonl", "--jobs", "1", dir.path());
+    assert_eq!(
+        one.stdout,
+        chaff!("classify", "--format", "jsonl", dir.path()).stdout
+    );
+}
+
+#[test]
+fn a_broken_page_does_not_stop_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.html"),
+        "<p>Good page with some words in it.</p>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.html.gz"), [0x1f, 0x8b, 8, 0, 1, 2]).unwrap();
+    std::fs::write(dir.path().join("c.html"), "<p>Another good page.</p>").unwrap();
+    let missing = dir.path().join("missing.html");
+    let o = chaff!("classify", "--format", "jsonl", dir.path(), &missing);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("b.html.gz") && err.contains("gzip"), "{err}");
+    assert!(err.contains("missing.html"), "{err}");
+    assert!(err.contains("2 pages classified, 2 failed"), "{err}");
+    let files: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("a.html")) && files.iter().any(|f| f.ends_with("c.html"))
+    );
+}
+
+#[test]
+fn bad_model_file_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"format\": \"chaff-model\", \"format_version\": 1, ",
+    )
+    .unwrap();
+    let o = chaff!("classify", "--model", &bad, "datasets/examples/news.html");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("invalid JSON"),
+        "{err}"
+    );
+    let o = chaff!(
+        "classify",
+        "--model",
+        dir.path().join("none.json"),
+        "datasets/examples/news.html"
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("none.json"));
+}
+
+#[test]
+fn train_then_eval_and_classify_with_the_trained_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = mini_model(dir.path());
+    let o = chaff!(
+        "eval",
+        "--model",
+        &model,
+        "--data",
+        "datasets/mini",
+        "--errors",
+        "3"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "macro-F1",
+        "confusion",
+        "article bag-of-words",
+        "calibration",
+        "dailyplanet.example",
+        "worst pages",
+    ] {
+        assert!(out.contains(want), "{want} missing from\n{out}");
+    }
+    let o = chaff!(
+        "eval",
+        "--model",
+        &model,
+        "--data",
+        "datasets/mini",
+        "--json"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["pages"], 4);
+    assert!(
+        report["six_class"]["words"]["article"]["f1"]
+            .as_f64()
+            .unwrap()
+            > 0.8
+    );
+    let o = chaff!(
+        "classify",
+        "--model",
+        &model,
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success());
+    // cross-validation by outlet runs and reports
+    let o = chaff!(
+        "eval",
+        "--cv-by-domain",
+        "2",
+        "--learner",
+        "logistic",
+        "--data",
+        "datasets/mini",
+        "--json"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["pages"], 4);
+}
+
+#[test]
+fn train_reports_unusable_pages_and_still_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in ["dailyplanet.html", "gazette.html"] {
+        std::fs::copy(root().join("datasets/mini").join(f), data.join(f)).unwrap();
+    }
+    std::fs::write(
+        data.join("manifest.jsonl"),
+        concat!(
+            r#"{"id":"a","file":"dailyplanet.html","domain":"a.example"}"#,
+            "\n",
+            r#"{"id":"b","file":"gazette.html","domain":"b.example"}"#,
+            "\n",
+            r#"{"id":"c","file":"../../etc/passwd"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("m.json");
+    let o = chaff!(
+        "train",
+        "--data",
+        &data,
+        "--out",
+        &out,
+        "--learner",
+        "logistic",
+        "--no-context"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not inside the dataset folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.exists());
+}
+
+#[test]
+fn features_prints_named_rows() {
+    let o = chaff!("features", "datasets/examples/news.html");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("index,schema_version,log_words"));
+    let cols = header.split(',').count();
+    assert!(text.lines().skip(1).all(|l| l.split(',').count() == cols));
+    let o = chaff!(
+        "features",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let rows = jsonl(&o);
+    assert!(rows[0]["features"]["link_density"].is_number());
+}
+
+#[test]
+fn help_on_every_command() {
+    for cmd in ["classify", "train", "eval", "features"] {
+        let o = chaff!(cmd, "--help");
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Usage"));
+    }
+    let o = chaff!("classify", "--format", "nonsense");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn seed_page_gets_its_labels() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        corpus.join("seed/urdupoint-2021-12-23.txt")
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    let label_of = |needle: &str| -> String {
+        rows.iter()
+            .find(|r| r["text"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no block has {needle:?}"))["label"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        label_of("Russia's Foreign Minister Sergei Lavrov said Wednesday"),
+        "article"
+    );
+    assert_eq!(label_of("Lavrov said plans were in place"), "article");
+    assert_eq!(label_of("Related Topics"), "related");
+    // the "Recent Stories" list (its heading alone is still often taken for related)
+    for item in [
+        "SCC Committee visits more Social Services departments",
+        "Lukashenko Brands Story of Runaway Polish Soldier 'Dangerous Tendency'",
+        "More Stories From Miscellaneous",
+    ] {
+        assert_eq!(label_of(item), "recent", "{item}");
+    }
+    assert_eq!(
+        label_of("Sultan Al Jaber meets with Greek Prime Minister, Minister"),
+        "recent"
+    );
+    assert_eq!(label_of("Education - Urdu News - Car Prices"), "directory");
+    assert_eq!(label_of("© 1997-2021, UrduPoint Network"), "copyright");
+}
+
+fn warc_record(kind: &str, id: &str, uri: &str, content_type: &str, block: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{id}>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n\
+         WARC-Target-URI: {uri}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        block.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(block);
+    r.extend_from_slice(b"\r\n\r\n");
+    r
+}
+
+#[test]
+fn warc_input_classifies_html_responses_and_skips_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut http =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=windows-1252\r\n\r\n".to_vec();
+    http.extend_from_slice(b"<html><body><p>Caf\xe9 cr\xe8me is served here every morning, with fresh bread.</p></body></html>");
+    let png = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG....".to_vec();
+    let mut warc = Vec::new();
+    warc.extend(warc_record(
+        "warcinfo",
+        "11111111-1111-1111-1111-111111111111",
+        "",
+        "application/warc-fields",
+        b"software: test\r\n",
+    ));
+    warc.extend(warc_record(
+        "request",
+        "22222222-2222-2222-2222-222222222222",
+        "http://a.example/",
+        "application/http; msgtype=request",
+        b"GET / HTTP/1.1\r\n\r\n",
+    ));
+    warc.extend(warc_record(
+        "response",
+        "33333333-3333-3333-3333-333333333333",
+        "http://a.example/",
+        "application/http; msgtype=response",
+        &http,
+    ));
+    warc.extend(warc_record(
+        "response",
+        "44444444-4444-4444-4444-444444444444",
+        "http://a.example/x.png",
+        "application/http; msgtype=response",
+        &png,
+    ));
+    let path = dir.path().join("crawl.warc.gz");
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::default(),
+        );
+        e.write_all(&warc).unwrap();
+        // a record whose Content-Length promises more than the file holds
+        e.write_all(b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:5>\r\nContent-Length: 9999\r\n\r\nHTTP/1.1 200").unwrap();
+    }
+    let o = chaff!("classify", "--format", "jsonl", &path);
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 1, "{}", stdout(&o));
+    assert_eq!(rows[0]["url"], "http://a.example/");
+    assert_eq!(
+        rows[0]["warc_record_id"],
+        "<urn:uuid:33333333-3333-3333-3333-333333333333>"
+    );
+    assert!(
+        rows[0]["text"].as_str().unwrap().contains("Café crème"),
+        "{}",
+        rows[0]["text"]
+    );
+    let err = stderr(&o);
+    assert!(err.contains("skipped 3 WARC records"), "{err}");
+    assert!(
+        err.contains("crawl.warc.gz") && err.contains("malformed WARC record"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn jsonl_stream_goes_past_a_broken_line() {
+    let input = concat!(
+        r#"{"id": 1, "url": "http://a.example/1", "html": "<p>First page with words.</p>"}"#,
+        "\n",
+        "{broken\n",
+        r#"{"id": "two", "html": "<h1>Second</h1><p>Second page.</p>"}"#,
+        "\n",
+        r#"{"id": 3}"#,
+        "\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaff"))
+        .args(["classify", "--input", "jsonl", "--format", "pages", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], 1);
+    assert_eq!(rows[0]["url"], "http://a.example/1");
+    assert_eq!(rows[1]["id"], "two");
+    assert_eq!(rows[1]["blocks"].as_array().unwrap().len(), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("stdin:2") && err.contains("not a JSON page object"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stdin:4") && err.contains("no \"html\""),
+        "{err}"
+    );
+    assert!(err.contains("2 pages classified, 2 failed"), "{err}");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// The Python that can run ../shared/tools/evaluate.py: $CHAFF_PYTHON (set by .ci/run to a
+/// virtualenv with html5lib, lxml and resiliparse), else python3 if it has them.
+fn reference_python() -> Option<String> {
+    let candidates = [
+        std::env::var("CHAFF_PYTHON").ok(),
+        Some("python3".to_string()),
+    ];
+    for py in candidates.into_iter().flatten() {
+        let ok = Command::new(&py)
+            .args(["-c", "import html5lib, lxml, resiliparse"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(py);
+        }
+    }
+    eprintln!("SKIPPED: no Python with html5lib, lxml and resiliparse (see .ci/run), so the reference scorer did not run");
+    None
+}
+
+#[test]
+fn eval_agrees_with_the_reference_scorer() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let Some(python) = reference_python() else {
+        return;
+    };
+    // the first 25 labelled pages, as a dataset of their own
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(corpus.join("labelled/manifest.jsonl")).unwrap();
+    let lines: Vec<&str> = manifest.lines().take(25).collect();
+    for line in &lines {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = row["file"].as_str().unwrap();
+        std::fs::copy(corpus.join("labelled").join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::write(dir.path().join("manifest.jsonl"), lines.join("\n") + "\n").unwrap();
+    let reference = dir.path().join("reference.json");
+    let o = Command::new(&python)
+        .arg(root().join("../shared/tools/evaluate.py"))
+        .arg(dir.path())
+        .args(["--chaff", env!("CARGO_BIN_EXE_chaff"), "--json"])
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reference).unwrap()).unwrap();
+    let reference = &reference["chaff"];
+    let o = chaff!("eval", "--data", dir.path(), "--json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let close = |what: &str, a: f64, b: f64| {
+        assert!(
+            (a - b).abs() <= 0.01,
+            "{what}: chaff eval {a:.4}, evaluate.py {b:.4}"
+        )
+    };
+    close(
+        "article F1",
+        ours["article"]["f1"].as_f64().unwrap(),
+        reference["F1"].as_f64().unwrap(),
+    );
+    close(
+        "article P",
+        ours["article"]["precision"].as_f64().unwrap(),
+        reference["P"].as_f64().unwrap(),
+    );
+    close(
+        "article R",
+        ours["article"]["recall"].as_f64().unwrap(),
+        reference["R"].as_f64().unwrap(),
+    );
+    let six = &reference["six_class"];
+    close(
+        "macro-F1",
+        ours["six_class"]["macro_f1_words"].as_f64().unwrap(),
+        six["macro_F1_named"].as_f64().unwrap(),
+    );
+    for l in LABELS {
+        close(
+            l,
+            ours["six_class"]["words"][l]["f1"].as_f64().unwrap(),
+            six[l]["F1"].as_f64().unwrap(),
+        );
+    }
+}
+
+#[test]
+fn spark_map_stage_returns_every_page_once() {
+    let python = std::env::var("CHAFF_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+    if !has(Command::new("java").arg("-version")) {
+        eprintln!("SKIPPED: no Java, so the Spark example did not run");
+        return;
+    }
+    if !has(Command::new(&python).args(["-c", "import pyspark"])) {
+        eprintln!(
+            "SKIPPED: {python} has no pyspark (see .ci/run), so the Spark example did not run"
+        );
+        return;
+    }
+    let o = Command::new(&python)
+        .arg(root().join("examples/spark/classify_pages.py"))
+        .args([
+            "--chaff",
+            env!("CARGO_BIN_EXE_chaff"),
+            "--pages",
+            "300",
+            "--partitions",
+            "6",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "300 pages back from 6 partitions; every page exactly once with labels: True"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn symlink_loops_are_reported_not_followed_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::write(
+        dir.path().join("a/page.html"),
+        "<p>Some words on a page.</p>",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
+    let o = chaff!("classify", "--format", "jsonl", dir.path());
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 1, "the page once: {}", stdout(&o));
+    assert!(stderr(&o).contains("loop"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn oversized_pages_and_block_floods_hit_limits_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.html");
+    // 100 MB of markup: refused by the default 64 MiB limit without being parsed
+    let mut page = b"<html><body>".to_vec();
+    page.resize(100 << 20, b'x');
+    std::fs::write(&big, &page).unwrap();
+    let flood = dir.path().join("flood.html");
+    std::fs::write(&flood, "<p>x</p>".repeat(50_000)).unwrap();
+    let small = dir.path().join("small.html");
+    std::fs::write(&small, "<p>A small page.</p>").unwrap();
+    let o = chaff!("classify", "--format", "jsonl", "--max-blocks", "20000", &big, &flood, &small);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("big.html") && err.contains("over the limit") && err.contains("--max-page-bytes"), "{err}");
+    assert!(err.contains("flood.html") && err.contains("more than 20000 blocks"), "{err}");
+    assert_eq!(jsonl(&o).len(), 1);
+    // within the (default) limit the flood goes through, a row per block
+    let o = chaff!("classify", "--format", "jsonl", &flood);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(jsonl(&o).len(), 50_000);
+}
+
+#[test]
+fn encodings_and_junk_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "<p>Grüße aus Köln</p>".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let cases = [
+        (write("utf16.html", &utf16), "Grüße aus Köln"),
+        (
+            write(
+                "cp1252.html",
+                b"<meta charset=windows-1252><p>na\xefve caf\xe9</p>",
+            ),
+            "naïve café",
+        ),
+        (
+            write(
+                "sjis.html",
+                b"<meta charset=shift_jis><p>\x93\xfa\x96\x7b</p>",
+            ),
+            "日本",
+        ),
+        (
+            write("gbk.html", b"<meta charset=gbk><p>\xd6\xd0\xce\xc4</p>"),
+            "中文",
+        ),
+        (
+            write(
+                "koi8.html",
+                b"<meta charset=koi8-r><p>\xf0\xd2\xc9\xd7\xc5\xd4</p>",
+            ),
+            "Привет",
+        ),
+        (
+            write("lies.html", b"<meta charset=utf-8><p>caf\xe9 ok</p>"),
+            "caf\u{fffd} ok",
+        ),
+    ];
+    for (path, want) in &cases {
+        let o = chaff!("classify", "--format", "jsonl", path);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text: String = jsonl(&o)
+            .iter()
+            .map(|r| r["text"].as_str().unwrap().to_string())
+            .collect();
+        assert!(text.contains(want), "{}: {text:?}", path.display());
+    }
+    for (name, bytes) in [
+        ("empty.html", &b""[..]),
+        ("blank.html", b"  \n\t "),
+        ("junk.html", &[0u8, 159, 146, 150, 255, 0, 1][..]),
+    ] {
+        let o = chaff!("classify", "--format", "jsonl", write(name, bytes));
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+    }
+}
