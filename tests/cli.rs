@@ -772,11 +772,28 @@ fn oversized_pages_and_block_floods_hit_limits_with_clear_errors() {
     std::fs::write(&flood, "<p>x</p>".repeat(50_000)).unwrap();
     let small = dir.path().join("small.html");
     std::fs::write(&small, "<p>A small page.</p>").unwrap();
-    let o = chaff!("classify", "--format", "jsonl", "--max-blocks", "20000", &big, &flood, &small);
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "--max-blocks",
+        "20000",
+        &big,
+        &flood,
+        &small
+    );
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("big.html") && err.contains("over the limit") && err.contains("--max-page-bytes"), "{err}");
-    assert!(err.contains("flood.html") && err.contains("more than 20000 blocks"), "{err}");
+    assert!(
+        err.contains("big.html")
+            && err.contains("over the limit")
+            && err.contains("--max-page-bytes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("flood.html") && err.contains("more than 20000 blocks"),
+        "{err}"
+    );
     assert_eq!(jsonl(&o).len(), 1);
     // within the (default) limit the flood goes through, a row per block
     let o = chaff!("classify", "--format", "jsonl", &flood);

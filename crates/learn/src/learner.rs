@@ -343,7 +343,8 @@ impl Classifier {
         while start < x.nrows() {
             let end = (start + PREDICT_ROWS).min(x.nrows());
             let part = self.predict_slice(x.slice_axis(Axis(0), (start..end).into()));
-            out.slice_axis_mut(Axis(0), (start..end).into()).assign(&part);
+            out.slice_axis_mut(Axis(0), (start..end).into())
+                .assign(&part);
             start = end;
         }
         out

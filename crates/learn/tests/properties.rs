@@ -62,3 +62,45 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+fn model_json() -> &'static Vec<u8> {
+    static J: OnceLock<Vec<u8>> = OnceLock::new();
+    J.get_or_init(|| model().to_json().unwrap().into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A damaged model file is refused with an error, never a panic: cut short, bytes
+    /// overwritten, or numbers replaced.
+    #[test]
+    fn damaged_model_files_never_panic(
+        cut in 0usize..4096,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        number in prop::sample::select(vec!["1e999", "-1", "0", "18446744073709551616", "null", "\"x\"", "[]"]),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let json = model_json();
+        let mut bytes = json[..json.len().saturating_sub(cut)].to_vec();
+        for (i, b) in &edits {
+            if !bytes.is_empty() {
+                let k = i.index(bytes.len());
+                bytes[k] = *b;
+            }
+        }
+        let _ = Model::from_bytes(&bytes, "fuzz");
+        // replace one number of the intact file
+        let text = String::from_utf8_lossy(json).into_owned();
+        let digits: Vec<usize> = text.match_indices(|c: char| c.is_ascii_digit()).map(|(i, _)| i).collect();
+        let k = digits[at.index(digits.len())];
+        let end = text[k..].find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-')).map_or(text.len(), |e| k + e);
+        let changed = format!("{}{}{}", &text[..k], number, &text[end..]);
+        if let Ok(m) = Model::from_bytes(changed.as_bytes(), "fuzz") {
+            // whatever loads must still predict distributions
+            let page = Page::from_html("<p>one two three</p><li><a href=x>link</a></li>", PageLimits::default()).unwrap();
+            for p in m.predict(&Prepared::of_page(&page), false) {
+                prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+            }
+        }
+    }
+}
