@@ -6,7 +6,8 @@
 # usage: bench/compare.sh [SET] [LIMIT]
 #   SET    a folder of ../shared/corpus with a manifest (default: article-only)
 #   LIMIT  at most this many pages (default: 400)
-# Pages whose outlet the default model trained on are left out, so every page is from an
+# Pages whose outlet the default model trained on (six-class pages and the article prior's
+# pages) are left out, so every page is from an
 # outlet chaff never saw. The peers live in a throwaway virtualenv (target/peers-venv);
 # they are never dependencies of chaff.
 set -euo pipefail
@@ -31,7 +32,7 @@ trap 'rm -rf "$work"' EXIT
 import gzip, json, os, sys
 src, dst, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
 model = json.loads(gzip.open("models/chaff-default.json.gz").read())
-seen = set(model["training"]["outlets"])
+seen = set(model["training"]["outlets"]) | set(model["training"]["article_prior_outlets"])
 def outlet(d):
     d = (d or "").lower()
     parts = d.split(".")
