@@ -28,8 +28,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         None => {
             let model = crate::load_model(args.model.as_deref())?;
             if args.unseen_outlets {
-                let seen: std::collections::HashSet<&String> =
-                    model.training.outlets.iter().collect();
+                // outlets of the six-class pages and of the article prior's pages
+                let seen: std::collections::HashSet<&String> = model
+                    .training
+                    .outlets
+                    .iter()
+                    .chain(&model.training.article_prior_outlets)
+                    .collect();
                 let before = data.pages.len();
                 data = Dataset {
                     pages: data

@@ -158,7 +158,8 @@ pub struct EvalArgs {
     /// Seed for --cv-by-domain.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Score only pages whose outlet the model was not trained on.
+    /// Score only pages whose outlet the model was not trained on (neither its six-class
+    /// pages nor its article prior's pages).
     #[arg(long)]
     pub unseen_outlets: bool,
     /// Machine-readable results (JSON) instead of tables.
