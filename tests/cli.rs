@@ -619,7 +619,9 @@ fn jsonl_stream_goes_past_a_broken_line() {
 }
 
 /// The Python that can run ../shared/tools/evaluate.py: $CHAFF_PYTHON (set by .ci/run to a
-/// virtualenv with html5lib, lxml and resiliparse), else python3 if it has them.
+/// virtualenv with html5lib, lxml, resiliparse and chardet), else python3 if it has them.
+/// Without chardet, html5lib reads a UTF-8 page that declares no charset as windows-1252,
+/// and the reference's gold words come out garbled.
 fn reference_python() -> Option<String> {
     let candidates = [
         std::env::var("CHAFF_PYTHON").ok(),
@@ -627,14 +629,14 @@ fn reference_python() -> Option<String> {
     ];
     for py in candidates.into_iter().flatten() {
         let ok = Command::new(&py)
-            .args(["-c", "import html5lib, lxml, resiliparse"])
+            .args(["-c", "import html5lib, lxml, resiliparse, chardet"])
             .output()
             .is_ok_and(|o| o.status.success());
         if ok {
             return Some(py);
         }
     }
-    eprintln!("SKIPPED: no Python with html5lib, lxml and resiliparse (see .ci/run), so the reference scorer did not run");
+    eprintln!("SKIPPED: no Python with html5lib, lxml, resiliparse and chardet (see .ci/run), so the reference scorer did not run");
     None
 }
 
