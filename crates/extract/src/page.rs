@@ -547,6 +547,17 @@ mod tests {
     }
 
     #[test]
+    fn attributes_of_megabytes_are_fine() {
+        let class = "aB-".repeat(2 << 20);
+        let html = format!("<div class=\"{class}\" title=\"{class}\"><p>text here</p></div>");
+        let p = page(&html);
+        assert_eq!(p.blocks.len(), 1);
+        assert_eq!(p.blocks[0].text, "text here");
+        let rows = crate::FeatureRows::of_page(&p);
+        assert!(rows.values.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
     fn block_limit_is_enforced() {
         let html = "<p>x</p>".repeat(5000);
         let limits = PageLimits {
