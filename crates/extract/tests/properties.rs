@@ -4,6 +4,14 @@
 use chaff_extract::{decode, FeatureRows, FeatureSchema, Page, PageLimits};
 use proptest::prelude::*;
 
+/// Cases per property: `PROPTEST_CASES` when set (for long fuzzing runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 const TAGS: &[&str] = &[
     "div", "p", "span", "a", "li", "ul", "b", "h2", "section", "td", "tr", "table", "nav", "em",
     "footer", "script", "style", "br",
@@ -43,7 +51,7 @@ fn tree(depth: u32) -> BoxedStrategy<(String, Vec<String>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(200), ..ProptestConfig::default() })]
 
     #[test]
     fn every_visible_word_lands_in_exactly_one_block((html, words) in tree(4)) {

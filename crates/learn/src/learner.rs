@@ -322,9 +322,23 @@ impl Classifier {
                 }
                 for booster in b.iter().flatten() {
                     for tree in &booster.trees {
-                        for node in &tree.nodes {
-                            if !node.is_leaf && node.split_feature >= cols {
+                        if tree.nodes.is_empty() {
+                            return Err("a boosted tree has no nodes".into());
+                        }
+                        let n = tree.nodes.len();
+                        for (i, node) in tree.nodes.iter().enumerate() {
+                            if node.is_leaf {
+                                continue;
+                            }
+                            if node.split_feature >= cols {
                                 return Err("a boosted tree splits on a missing column".into());
+                            }
+                            // children come after their parent: no cycle, no index past the end
+                            let kids = [node.left_child, node.right_child, node.missing_node];
+                            if kids.iter().any(|&k| k <= i || k >= n) {
+                                return Err(format!(
+                                    "a boosted tree's node {i} points to a node that is not below it"
+                                ));
                             }
                         }
                     }

@@ -734,5 +734,14 @@ mod tests {
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
+        // a tree whose node points back up would loop forever: refused on load
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let root = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0]["nodes"][0];
+        assert_eq!(root["is_leaf"], false);
+        root["left_child"] = serde_json::json!(0);
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not below it"), "{err}");
     }
 }

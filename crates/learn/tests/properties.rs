@@ -8,6 +8,14 @@ use chaff_extract::{Page, PageLimits};
 use chaff_learn::{Dataset, LearnerParams, Model, ModelParams, Prepared};
 use proptest::prelude::*;
 
+/// Cases per property: `PROPTEST_CASES` when set (for long fuzzing runs), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn model() -> &'static Model {
     static M: OnceLock<Model> = OnceLock::new();
     M.get_or_init(|| {
@@ -40,7 +48,7 @@ fn page_strategy() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(100), ..ProptestConfig::default() })]
 
     #[test]
     fn predictions_are_distributions_and_deterministic(html in page_strategy(), plain in any::<bool>()) {
@@ -69,7 +77,7 @@ fn model_json() -> &'static Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
 
     /// A damaged model file is refused with an error, never a panic: cut short, bytes
     /// overwritten, or numbers replaced.
