@@ -392,7 +392,9 @@ fn with_prior(prior: Option<&Classifier>, page: &Prepared) -> Prepared {
     }
     Prepared {
         rows: chaff_extract::FeatureRows { cols, values },
-        ..page.clone()
+        containers: page.containers.clone(),
+        headings: page.headings.clone(),
+        words: page.words.clone(),
     }
 }
 
