@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chaff_extract::Label;
 use chaff_learn::eval::{cross_validate, evaluate, EvalReport};
-use chaff_learn::{Dataset, LearnerParams, ModelParams};
+use chaff_learn::{Dataset, ModelParams};
 
 use crate::flags::EvalArgs;
 use crate::train::load_data;
@@ -14,7 +14,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let report = match args.cv_by_domain {
         Some(k) => {
             let params = ModelParams::default()
-                .learner(LearnerParams::by_name(&args.learner)?)
+                .learner(args.learner.params()?)
                 .context(!args.no_context)
                 .article_prior(!args.no_article_prior)
                 .text_head(false)

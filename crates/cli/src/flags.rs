@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chaff_extract::PageLimits;
+use chaff_learn::LearnerParams;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Label the blocks of web pages as article, related, recent, directory, copyright or other.
@@ -115,9 +116,8 @@ pub struct TrainArgs {
     /// Where to write the model.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Learner: boosted (gradient-boosted trees) or logistic (linfa logistic regression).
-    #[arg(long, default_value = "boosted")]
-    pub learner: String,
+    #[command(flatten)]
+    pub learner: LearnerArgs,
     /// Train without the context stage.
     #[arg(long)]
     pub no_context: bool,
@@ -134,6 +134,49 @@ pub struct TrainArgs {
     pub limits: LimitArgs,
 }
 
+/// The learner and its size.
+#[derive(Args, Debug)]
+pub struct LearnerArgs {
+    /// Learner: boosted (gradient-boosted trees) or logistic (linfa logistic regression).
+    #[arg(long, default_value = "boosted")]
+    pub learner: String,
+    /// Boosted: trees per label and stage.
+    #[arg(long, value_name = "N")]
+    pub trees: Option<usize>,
+    /// Boosted: deepest split level of a tree.
+    #[arg(long, value_name = "D")]
+    pub depth: Option<usize>,
+    /// Boosted: learning rate (shrinkage of each tree).
+    #[arg(long, value_name = "RATE")]
+    pub learning_rate: Option<f32>,
+}
+
+impl LearnerArgs {
+    /// The learner's parameters, checked.
+    pub fn params(&self) -> anyhow::Result<LearnerParams> {
+        let mut params = LearnerParams::by_name(&self.learner)?;
+        match &mut params {
+            LearnerParams::Boosted {
+                iterations,
+                max_depth,
+                learning_rate,
+                ..
+            } => {
+                *iterations = self.trees.unwrap_or(*iterations);
+                *max_depth = self.depth.unwrap_or(*max_depth);
+                *learning_rate = self.learning_rate.unwrap_or(*learning_rate);
+            }
+            LearnerParams::Logistic { .. } => {
+                if self.trees.is_some() || self.depth.is_some() || self.learning_rate.is_some() {
+                    anyhow::bail!("--trees, --depth and --learning-rate are for --learner boosted");
+                }
+            }
+        }
+        params.check()?;
+        Ok(params)
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// Dataset folders to score on.
@@ -146,9 +189,9 @@ pub struct EvalArgs {
     /// domain) on both sides of a fold, training with the options below.
     #[arg(long, value_name = "K")]
     pub cv_by_domain: Option<usize>,
-    /// Learner for --cv-by-domain.
-    #[arg(long, default_value = "boosted")]
-    pub learner: String,
+    /// The learner for --cv-by-domain.
+    #[command(flatten)]
+    pub learner: LearnerArgs,
     /// No context stage in --cv-by-domain.
     #[arg(long)]
     pub no_context: bool,

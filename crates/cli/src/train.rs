@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chaff_learn::{Dataset, LearnerParams, ModelParams};
+use chaff_learn::{Dataset, ModelParams};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::flags::TrainArgs;
@@ -35,7 +35,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     spinner.set_message("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
     let params = ModelParams::default()
-        .learner(LearnerParams::by_name(&args.learner)?)
+        .learner(args.learner.params()?)
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)

@@ -14,7 +14,9 @@ use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
+use crate::trees::{Ensemble, TreeTable};
 use crate::{Error, Result};
 
 /// Rows predicted at once.
@@ -140,14 +142,13 @@ impl LearnerParams {
             )));
         }
         let scaler = Standardizer::fit(x);
-        let z = scaler.apply(x);
         let model = match *self {
             LearnerParams::Logistic {
                 alpha,
                 max_iterations,
             } => {
                 let targets = Array1::from_iter(y.iter().map(|l| l.index()));
-                let data = linfa::Dataset::new(z, targets);
+                let data = linfa::Dataset::new(scaler.apply(x), targets);
                 let fitted = MultiLogisticRegression::default()
                     .alpha(alpha)
                     .max_iterations(max_iterations)
@@ -164,8 +165,9 @@ impl LearnerParams {
                 subsample,
                 colsample,
             } => {
-                let cols = column_major(&z);
-                let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
+                // straight into forust's column-major layout: no second copy of the rows
+                let cols = scaler.apply_column_major(x);
+                let matrix = Matrix::new(&cols, x.nrows(), x.ncols());
                 let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
                 let mut boosters = Vec::new();
                 for label in Label::ALL {
@@ -183,7 +185,7 @@ impl LearnerParams {
                     if target.iter().any(|&t| t > 0.0) {
                         b.fit(&matrix, &target, &weights, None)
                             .map_err(|e| Error::Training(e.to_string()))?;
-                        boosters.push(Some(b));
+                        boosters.push(Some(Ensemble::from_forust(&b).map_err(Error::Training)?));
                     } else {
                         boosters.push(None);
                     }
@@ -191,16 +193,24 @@ impl LearnerParams {
                 Fitted::Boosted(boosters)
             }
         };
-        Ok(Classifier { scaler, model })
+        Ok(Classifier {
+            scaler,
+            model,
+            table: OnceLock::new(),
+        })
     }
 }
 
-fn column_major(z: &Array2<f64>) -> Vec<f64> {
-    let mut out = Vec::with_capacity(z.len());
-    for col in z.axis_iter(Axis(1)) {
-        out.extend(col.iter().copied());
+/// Scale each row of one-vs-rest sigmoid outputs to sum to 1 (uniform when they cannot).
+fn normalise(out: &mut Array2<f64>) {
+    for mut row in out.rows_mut() {
+        let s: f64 = row.sum();
+        if s > 0.0 && s.is_finite() {
+            row /= s;
+        } else {
+            row.fill(1.0 / Label::COUNT as f64);
+        }
     }
-    out
 }
 
 /// Per-column mean and standard deviation of the training rows.
@@ -232,6 +242,15 @@ impl Standardizer {
         Standardizer { mean, std }
     }
 
+    /// The standardised rows, column after column (the same values as [`Self::apply`]).
+    fn apply_column_major(&self, x: ArrayView2<f32>) -> Vec<f64> {
+        let mut out = Vec::with_capacity(x.len());
+        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
+            out.extend(col.iter().map(|&v| (v as f64 - self.mean[j]) / self.std[j]));
+        }
+        out
+    }
+
     fn apply(&self, x: ArrayView2<f32>) -> Array2<f64> {
         let mut z = Array2::zeros(x.raw_dim());
         for (mut zr, xr) in z.rows_mut().into_iter().zip(x.rows()) {
@@ -248,7 +267,7 @@ impl Standardizer {
 #[serde(tag = "kind", content = "weights", rename_all = "snake_case")]
 enum Fitted {
     Logistic(MultiFittedLogisticRegression<f64, usize>),
-    Boosted(Vec<Option<GradientBooster>>),
+    Boosted(Vec<Option<Ensemble>>),
 }
 
 /// A fitted classifier: standardisation plus a fitted learner.
@@ -256,6 +275,9 @@ enum Fitted {
 pub struct Classifier {
     scaler: Standardizer,
     model: Fitted,
+    /// The boosted ensembles laid out for prediction, built on first use.
+    #[serde(skip)]
+    table: OnceLock<TreeTable>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -320,28 +342,8 @@ impl Classifier {
                         Label::COUNT
                     ));
                 }
-                for booster in b.iter().flatten() {
-                    for tree in &booster.trees {
-                        if tree.nodes.is_empty() {
-                            return Err("a boosted tree has no nodes".into());
-                        }
-                        let n = tree.nodes.len();
-                        for (i, node) in tree.nodes.iter().enumerate() {
-                            if node.is_leaf {
-                                continue;
-                            }
-                            if node.split_feature >= cols {
-                                return Err("a boosted tree splits on a missing column".into());
-                            }
-                            // children come after their parent: no cycle, no index past the end
-                            let kids = [node.left_child, node.right_child, node.missing_node];
-                            if kids.iter().any(|&k| k <= i || k >= n) {
-                                return Err(format!(
-                                    "a boosted tree's node {i} points to a node that is not below it"
-                                ));
-                            }
-                        }
-                    }
+                for ensemble in b.iter().flatten() {
+                    ensemble.validate(cols)?;
                 }
             }
         }
@@ -378,24 +380,19 @@ impl Classifier {
                 }
             }
             Fitted::Boosted(boosters) => {
-                let cols = column_major(&z);
-                let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
-                for (k, b) in boosters.iter().enumerate() {
-                    if let Some(b) = b {
-                        let raw = b.predict(&matrix, false);
-                        for (i, r) in raw.into_iter().enumerate() {
-                            out[[i, k]] = 1.0 / (1.0 + (-r).exp());
+                let table = self.table.get_or_init(|| TreeTable::new(boosters));
+                let z = z.as_standard_layout();
+                let flat = z.as_slice().expect("a standard-layout array is one slice");
+                let mut scores = vec![None; x.nrows() * table.labels()];
+                table.score_rows(flat, x.ncols(), &mut scores);
+                for (s, mut row) in scores.chunks_exact(table.labels()).zip(out.rows_mut()) {
+                    for (k, score) in s.iter().enumerate() {
+                        if let Some(r) = score {
+                            row[k] = 1.0 / (1.0 + (-r).exp());
                         }
                     }
                 }
-                for mut row in out.rows_mut() {
-                    let s: f64 = row.sum();
-                    if s > 0.0 && s.is_finite() {
-                        row /= s;
-                    } else {
-                        row.fill(1.0 / Label::COUNT as f64);
-                    }
-                }
+                normalise(&mut out);
             }
         }
         // guard against NaN from pathological inputs: fall back to uniform
@@ -412,6 +409,14 @@ impl Classifier {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    fn column_major(z: &Array2<f64>) -> Vec<f64> {
+        let mut out = Vec::with_capacity(z.len());
+        for col in z.axis_iter(Axis(1)) {
+            out.extend(col.iter().copied());
+        }
+        out
+    }
 
     fn toy() -> (Array2<f32>, Vec<Label>, Vec<f32>) {
         let x = array![
@@ -465,6 +470,73 @@ mod tests {
                 if *label != Label::Copyright {
                     assert_eq!(best, label.index(), "{} {row}", p.name());
                 }
+            }
+        }
+    }
+
+    /// The tree table predicts exactly what forust's own `predict` does, bit for bit,
+    /// missing values included.
+    #[test]
+    fn tree_table_matches_forust() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let n = 400;
+        let x = Array2::from_shape_fn((n, 5), |_| rng.gen_range(-2.0f32..2.0));
+        let y: Vec<Label> = x
+            .rows()
+            .into_iter()
+            .map(|r| match (r[0] > 0.0, r[1] + r[2] > 0.5) {
+                (true, true) => Label::Article,
+                (true, false) => Label::Related,
+                (false, true) => Label::Recent,
+                (false, false) => Label::Other,
+            })
+            .collect();
+        let c = LearnerParams::boosted()
+            .fit(x.view(), &y, &vec![1.0; n], 5)
+            .unwrap();
+        let mut z = c.scaler.apply(x.view());
+        let cols = column_major(&z);
+        let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
+        // forust's own boosters, kept to compare with
+        let boosters: Vec<Option<GradientBooster>> = Label::ALL
+            .iter()
+            .map(|&label| {
+                let target: Vec<f64> = y.iter().map(|&l| (l == label) as u8 as f64).collect();
+                target.iter().any(|&t| t > 0.0).then(|| {
+                    let mut b = GradientBooster::default()
+                        .set_iterations(60)
+                        .set_max_depth(5)
+                        .set_parallel(false);
+                    b.fit(&matrix, &target, &vec![1.0; n], None).unwrap();
+                    b
+                })
+            })
+            .collect();
+        let ensembles: Vec<Option<Ensemble>> = boosters
+            .iter()
+            .map(|b| b.as_ref().map(|b| Ensemble::from_forust(b).unwrap()))
+            .collect();
+        z[[0, 1]] = f64::NAN;
+        z[[1, 3]] = f64::NAN;
+        let cols = column_major(&z);
+        let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
+        let table = TreeTable::new(&ensembles);
+        let mut scores = vec![None; Label::COUNT];
+        let flat = z.as_standard_layout().as_slice().unwrap().to_vec();
+        let mut all = vec![None; n * Label::COUNT];
+        table.score_rows(&flat, z.ncols(), &mut all);
+        for (k, b) in boosters.iter().enumerate() {
+            let expected = b.as_ref().map(|b| b.predict(&matrix, false));
+            for i in 0..n {
+                table.score_row(z.row(i).as_slice().unwrap(), &mut scores);
+                let want = expected.as_ref().map(|e| e[i].to_bits());
+                assert_eq!(scores[k].map(f64::to_bits), want, "row {i} label {k}");
+                assert_eq!(
+                    all[i * Label::COUNT + k].map(f64::to_bits),
+                    want,
+                    "row {i} label {k}"
+                );
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod eval;
 pub mod learner;
 pub mod model;
 pub mod outlet;
+mod trees;
 
 pub use dataset::{Dataset, LabelledPage, PageGold, Prepared};
 pub use error::{Error, Result};

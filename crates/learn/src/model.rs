@@ -29,7 +29,7 @@ use crate::{context, Error, Result};
 /// The model file format's name, written in every model file.
 pub const FORMAT: &str = "chaff-model";
 /// The model file format's version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Largest decompressed model accepted.
 const MAX_MODEL_BYTES: u64 = 2 << 30;
 
@@ -548,21 +548,35 @@ impl Model {
             format: Option<String>,
             format_version: Option<u32>,
         }
-        let header: Header = serde_json::from_slice(bytes)
-            .map_err(|e| err(format!("not a chaff model file (invalid JSON: {e})")))?;
-        if header.format.as_deref() != Some(FORMAT) {
-            return Err(err(
-                "not a chaff model file (no \"format\": \"chaff-model\")".into(),
-            ));
+        let header_problem = |format: Option<&str>, version: Option<u32>| {
+            if format != Some(FORMAT) {
+                Some(err(
+                    "not a chaff model file (no \"format\": \"chaff-model\")".into(),
+                ))
+            } else if version != Some(FORMAT_VERSION) {
+                Some(err(format!(
+                    "model format version {version:?}, but this chaff reads version {FORMAT_VERSION}: retrain it with this chaff"
+                )))
+            } else {
+                None
+            }
+        };
+        // one pass over the (large) file when it is good; a second, for the header, to
+        // say what is wrong when it is not
+        let model: Model = match serde_json::from_slice(bytes) {
+            Ok(model) => model,
+            Err(e) => {
+                let header: Header = serde_json::from_slice(bytes)
+                    .map_err(|e| err(format!("not a chaff model file (invalid JSON: {e})")))?;
+                return Err(
+                    header_problem(header.format.as_deref(), header.format_version)
+                        .unwrap_or_else(|| err(format!("malformed model file: {e}"))),
+                );
+            }
+        };
+        if let Some(problem) = header_problem(Some(&model.format), Some(model.format_version)) {
+            return Err(problem);
         }
-        if header.format_version != Some(FORMAT_VERSION) {
-            return Err(err(format!(
-                "model format version {:?}, but this chaff reads version {FORMAT_VERSION}: retrain it with this chaff",
-                header.format_version
-            )));
-        }
-        let model: Model =
-            serde_json::from_slice(bytes).map_err(|e| err(format!("malformed model file: {e}")))?;
         let schema = FeatureSchema::current();
         if &model.feature_schema != schema {
             return Err(err(format!(
@@ -711,7 +725,7 @@ mod tests {
             (json.as_bytes()[..json.len() / 2].to_vec(), "invalid JSON"),
             (b"{\"hello\": 1}".to_vec(), "not a chaff model"),
             (
-                json.replace("\"format_version\":1", "\"format_version\":99")
+                json.replace("\"format_version\":2", "\"format_version\":99")
                     .into_bytes(),
                 "version Some(99)",
             ),
@@ -738,12 +752,27 @@ mod tests {
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
         // a tree whose node points back up would loop forever: refused on load
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let root = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0]["nodes"][0];
-        assert_eq!(root["is_leaf"], false);
-        root["left_child"] = serde_json::json!(0);
+        let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
+        assert!(tree["column"][0].is_number(), "the root splits");
+        tree["left"][0] = serde_json::json!(0);
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("not below it"), "{err}");
+        // node lists of different lengths, and a split on a column the rows do not have
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
+        tree["value"].as_array_mut().unwrap().pop();
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("differ in length"), "{err}");
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["html"]["first"]["model"]["weights"][0]["trees"][0]["column"][0] =
+            serde_json::json!(100_000);
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing column"), "{err}");
     }
 }

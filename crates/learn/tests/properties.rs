@@ -71,6 +71,51 @@ proptest! {
     }
 }
 
+/// Page bytes: raw junk, or a generated page with bytes overwritten (tags cut in half,
+/// invalid UTF-8, stray `<`), through the whole path: decode, parse, features, predict.
+fn page_bytes_strategy() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..3000),
+        (
+            page_strategy(),
+            prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..16)
+        )
+            .prop_map(|(html, edits)| {
+                let mut bytes = html.into_bytes();
+                for (i, b) in edits {
+                    if !bytes.is_empty() {
+                        let k = i.index(bytes.len());
+                        bytes[k] = b;
+                    }
+                }
+                bytes
+            }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(100), ..ProptestConfig::default() })]
+
+    /// Any bytes classify without a panic, as HTML or as plain text, and every block gets
+    /// a distribution.
+    #[test]
+    fn page_bytes_classify(bytes in page_bytes_strategy(), plain in any::<bool>()) {
+        let limits = PageLimits::default();
+        let page = if plain {
+            Page::from_text_bytes(bytes, limits)
+        } else {
+            Page::from_html_bytes(bytes, None, limits)
+        };
+        if let Ok(page) = page {
+            let predictions = model().predict(&Prepared::of_page(&page), plain);
+            prop_assert_eq!(predictions.len(), page.blocks.len());
+            for p in &predictions {
+                prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            }
+        }
+    }
+}
+
 fn model_json() -> &'static Vec<u8> {
     static J: OnceLock<Vec<u8>> = OnceLock::new();
     J.get_or_init(|| model().to_json().unwrap().into_bytes())

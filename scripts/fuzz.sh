@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Long property runs standing in for cargo-fuzz (which needs nightly): each target runs
+# its proptest property again and again (a fresh random seed each time) until SECONDS
+# of wall time have passed, then reports the cases executed. A failing case stops the
+# run; proptest saves it under the crate's proptest-regressions/ so it is replayed by
+# every later `cargo test`.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [CASES_PER_RUN]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+budget=${1:-600}
+per_run=${2:-20000}
+targets=(
+  "chaff-learn page_bytes_classify"
+  "chaff-learn damaged_model_files_never_panic"
+  "chaff-extract arbitrary_bytes_never_panic"
+)
+cargo test --release -p chaff-learn -p chaff-extract --test properties --no-run -q
+for t in "${targets[@]}"; do
+  read -r crate name <<<"$t"
+  start=$(date +%s)
+  runs=0
+  while (( $(date +%s) - start < budget )); do
+    PROPTEST_CASES=$per_run cargo test --release -q -p "$crate" --test properties "$name" \
+      -- --exact --test-threads=1 >/dev/null
+    runs=$((runs + 1))
+  done
+  echo "$crate $name: $((runs * per_run)) cases in $(( $(date +%s) - start )) s, no failure"
+done
