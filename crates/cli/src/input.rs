@@ -48,11 +48,16 @@ impl Job {
     /// Read and segment the page.
     pub fn page(&mut self, limits: PageLimits) -> anyhow::Result<Page> {
         let bytes = std::mem::replace(&mut self.content, Ok(Vec::new()))?;
-        Ok(if self.plain_text {
+        let mut page = if self.plain_text {
             Page::from_text_bytes(bytes, limits)?
         } else {
             Page::from_html_bytes(bytes, self.charset.as_deref(), limits)?
-        })
+        };
+        // the record's address (WARC target, JSONL url) when the page declares none
+        if page.url.is_none() && page.dom.is_some() {
+            page.url = self.url.clone();
+        }
+        Ok(page)
     }
 }
 

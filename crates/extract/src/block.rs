@@ -41,6 +41,9 @@ pub struct Block {
     pub link_chars: usize,
     /// Number of links that open inside the block.
     pub links: usize,
+    /// Targets (`href`) of the links whose text lies in the block, in order, at most
+    /// [`crate::page::MAX_HREFS`].
+    pub hrefs: Vec<String>,
     /// Name of the element the block came from (`p`, `li`, `h2`, ...).
     pub tag: String,
     /// Depth of the element in the DOM (the `html` element is 1).
@@ -72,6 +75,7 @@ impl Block {
             text,
             link_chars: 0,
             links: 0,
+            hrefs: Vec::new(),
             tag: "p".to_string(),
             depth: 3,
             within: [false; SEMANTIC_TAGS.len()],

@@ -17,7 +17,7 @@ use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
 use crate::Page;
 
 /// Version of the feature schema; a model records it and refuses rows of another version.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const CLASS_BUCKETS: usize = 64;
 const ANCESTOR_BUCKETS: usize = 64;
@@ -164,6 +164,7 @@ fn column_names() -> Vec<String> {
             "text_share",
             "mean_pool_overlap",
             "heading_share",
+            "story_link_share",
         ] {
             n.push(format!("up{k}_{f}"));
         }
@@ -175,6 +176,7 @@ fn column_names() -> Vec<String> {
         n.push(format!("{name}_same_container"));
         n.push(format!("{name}_exists"));
     }
+    n.extend(crate::targets::column_names());
     for i in 0..CLASS_BUCKETS {
         n.push(format!("class_h{i}"));
     }
@@ -329,6 +331,11 @@ fn extract(page: &Page) -> FeatureRows {
         .collect();
 
     let titles = region_titles(page);
+    let targets = crate::targets::block_columns(page);
+    let story = crate::targets::SHARES
+        .iter()
+        .position(|s| *s == "href_story")
+        .expect("a share named href_story");
     let base: Vec<Vec<f32>> = blocks
         .iter()
         .zip(&block_words)
@@ -355,6 +362,7 @@ fn extract(page: &Page) -> FeatureRows {
         link_chars: u32,
         pool_overlap: f32,
         headings: u32,
+        story_links: f32,
     }
     let mut aggs: Vec<HashMap<u32, Agg>> = vec![HashMap::new(); CONTAINER_LEVELS];
     let mut repeats: Vec<HashMap<(u32, u64), u32>> = vec![HashMap::new(); CONTAINER_LEVELS];
@@ -368,6 +376,7 @@ fn extract(page: &Page) -> FeatureRows {
                 a.link_chars += b.link_chars as u32;
                 a.pool_overlap += pool_overlap[i];
                 a.headings += b.is_heading() as u32;
+                a.story_links += targets[i][story];
                 *repeats[k].entry((c, b.signatures[k])).or_default() += 1;
             }
         }
@@ -440,9 +449,10 @@ fn extract(page: &Page) -> FeatureRows {
                     put((a.chars - a.link_chars.min(a.chars)) as f32 / total_text);
                     put(a.pool_overlap / a.blocks.max(1) as f32);
                     put(a.headings as f32 / a.blocks.max(1) as f32);
+                    put(a.story_links / a.blocks.max(1) as f32);
                 }
                 None => {
-                    for _ in 0..8 {
+                    for _ in 0..9 {
                         put(0.0);
                     }
                 }
@@ -465,6 +475,9 @@ fn extract(page: &Page) -> FeatureRows {
                     put(0.0);
                 }
             }
+        }
+        for &v in &targets[i] {
+            put(v);
         }
         let hashed = c;
         for &t in &b.own_tokens {

@@ -103,6 +103,9 @@ pub struct Page {
     pub blocks: Vec<Block>,
     /// The page's `<title>`, white space collapsed (empty when there is none).
     pub title: String,
+    /// The page's own address, when it declares one (`<link rel="canonical">` or
+    /// `<meta property="og:url">` in its head).
+    pub url: Option<String>,
     /// The DOM, for HTML pages.
     pub dom: Option<Html>,
     /// `data-block-label` values that are not labels, as found (a labelled page's errors).
@@ -152,6 +155,7 @@ impl Page {
         Ok(Page {
             blocks,
             title: String::new(),
+            url: None,
             dom: None,
             bad_labels: Vec::new(),
         })
@@ -166,6 +170,7 @@ impl Page {
         Ok(Page {
             blocks: seg.blocks.into_iter().flatten().collect(),
             title: seg.title,
+            url: seg.url,
             dom: Some(dom),
             bad_labels: seg.bad_labels,
         })
@@ -254,6 +259,9 @@ struct Frame {
     label: Option<Label>,
 }
 
+/// Link targets a block remembers.
+pub const MAX_HREFS: usize = 8;
+
 #[derive(Default)]
 struct Segmenter {
     blocks: Vec<Option<Block>>,
@@ -261,22 +269,55 @@ struct Segmenter {
     frames: Vec<Frame>,
     skip_depth: usize,
     links_open: usize,
+    /// `href` of each open `<a>`, innermost last.
+    link_targets: Vec<Option<String>>,
     elements: u32,
     live: usize,
     semantic_open: [u32; SEMANTIC_TAGS.len()],
     labels_open: Vec<Label>,
     title: String,
+    url: Option<String>,
     bad_labels: Vec<String>,
 }
 
 impl Segmenter {
     fn run(&mut self, dom: &Html, limits: PageLimits) -> Result<()> {
-        if let Some(t) = dom
-            .tree
-            .root()
-            .descendants()
-            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"))
-        {
+        // the title, and the page's own address from its head
+        let mut title = None;
+        let mut in_head = true;
+        for n in dom.tree.root().descendants() {
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            match el.name() {
+                "title" if title.is_none() => title = Some(n),
+                "body" => in_head = false,
+                "link" if in_head && self.url.is_none() => {
+                    let canonical = el.attr("rel").is_some_and(|r| {
+                        r.split_ascii_whitespace()
+                            .any(|t| t.eq_ignore_ascii_case("canonical"))
+                    });
+                    if canonical {
+                        self.url = el.attr("href").map(|h| h.trim().to_string());
+                    }
+                }
+                "meta"
+                    if in_head
+                        && self.url.is_none()
+                        && el
+                            .attr("property")
+                            .is_some_and(|p| p.eq_ignore_ascii_case("og:url")) =>
+                {
+                    self.url = el.attr("content").map(|h| h.trim().to_string());
+                }
+                _ => {}
+            }
+            if title.is_some() && (!in_head || self.url.is_some()) {
+                break;
+            }
+        }
+        self.url = self.url.take().filter(|u| !u.is_empty());
+        if let Some(t) = title {
             let text: String = t
                 .descendants()
                 .filter_map(|d| d.value().as_text().map(|x| &**x))
@@ -332,6 +373,8 @@ impl Segmenter {
         let is_link = name == "a";
         if is_link {
             self.links_open += 1;
+            self.link_targets
+                .push(el.attr("href").map(|h| h.trim().to_string()));
             if let Some(slot) = self.current_slot() {
                 if let Some(b) = self.blocks[slot].as_mut() {
                     b.links += 1;
@@ -400,6 +443,7 @@ impl Segmenter {
             chars: 0,
             link_chars: 0,
             links: 0,
+            hrefs: Vec::new(),
             tag: name.to_string(),
             depth: self.frames.len() + 1,
             within,
@@ -421,7 +465,13 @@ impl Segmenter {
         self.raw[slot].push_str(t);
         if self.links_open > 0 {
             if let Some(b) = self.blocks[slot].as_mut() {
-                b.link_chars += t.chars().filter(|c| !c.is_whitespace()).count();
+                let chars = t.chars().filter(|c| !c.is_whitespace()).count();
+                b.link_chars += chars;
+                if let Some(Some(href)) = self.link_targets.last() {
+                    if chars > 0 && b.hrefs.len() < MAX_HREFS && b.hrefs.last() != Some(href) {
+                        b.hrefs.push(href.clone());
+                    }
+                }
             }
         }
     }
@@ -432,6 +482,7 @@ impl Segmenter {
         };
         if frame.link {
             self.links_open = self.links_open.saturating_sub(1);
+            self.link_targets.pop();
         }
         if let Some(s) = frame.semantic {
             self.semantic_open[s] -= 1;

@@ -67,6 +67,7 @@ pub fn text_view(page: &Page) -> Page {
             })
             .collect(),
         title: String::new(),
+        url: None,
         dom: None,
         bad_labels: Vec::new(),
     }
