@@ -20,7 +20,7 @@ use crate::trees::{Ensemble, TreeTable};
 use crate::{Error, Result};
 
 /// Rows predicted at once.
-pub const PREDICT_ROWS: usize = 2048;
+pub const PREDICT_ROWS: usize = 256;
 
 /// A learner and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,8 +130,9 @@ impl LearnerParams {
         Ok(())
     }
 
-    /// Fit the learner to rows `x` (one per block) with labels `y` and weights `w`.
-    pub fn fit(&self, x: ArrayView2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
+    /// Fit the learner to rows `x` (one per block) with labels `y` and weights `w`. The
+    /// rows are taken, so their memory is given back as soon as the learner has its copy.
+    pub fn fit(&self, x: Array2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
         self.check()?;
         if x.nrows() == 0 || x.nrows() != y.len() || y.len() != w.len() {
             return Err(Error::Training(format!(
@@ -141,14 +142,14 @@ impl LearnerParams {
                 w.len()
             )));
         }
-        let scaler = Standardizer::fit(x);
+        let scaler = Standardizer::fit(x.view());
         let model = match *self {
             LearnerParams::Logistic {
                 alpha,
                 max_iterations,
             } => {
                 let targets = Array1::from_iter(y.iter().map(|l| l.index()));
-                let data = linfa::Dataset::new(scaler.apply(x), targets);
+                let data = linfa::Dataset::new(scaler.apply(x.view()), targets);
                 let fitted = MultiLogisticRegression::default()
                     .alpha(alpha)
                     .max_iterations(max_iterations)
@@ -166,11 +167,15 @@ impl LearnerParams {
                 colsample,
             } => {
                 // straight into forust's column-major layout: no second copy of the rows
-                let cols = scaler.apply_column_major(x);
+                let cols = scaler.apply_column_major(x.view());
                 let matrix = Matrix::new(&cols, x.nrows(), x.ncols());
+                drop(x);
                 let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
-                let mut boosters = Vec::new();
-                for label in Label::ALL {
+                let present: Vec<Label> = Label::ALL
+                    .into_iter()
+                    .filter(|label| y.contains(label))
+                    .collect();
+                let fit_one = |label: Label| -> Result<Ensemble> {
                     let target: Vec<f64> = y.iter().map(|&l| (l == label) as u8 as f64).collect();
                     let mut b = GradientBooster::default()
                         .set_iterations(iterations)
@@ -182,15 +187,27 @@ impl LearnerParams {
                         .set_colsample_bytree(colsample)
                         .set_seed(seed.wrapping_add(label.index() as u64))
                         .set_parallel(true);
-                    if target.iter().any(|&t| t > 0.0) {
-                        b.fit(&matrix, &target, &weights, None)
-                            .map_err(|e| Error::Training(e.to_string()))?;
-                        boosters.push(Some(Ensemble::from_forust(&b).map_err(Error::Training)?));
-                    } else {
-                        boosters.push(None);
+                    b.fit(&matrix, &target, &weights, None)
+                        .map_err(|e| Error::Training(e.to_string()))?;
+                    Ensemble::from_forust(&b).map_err(Error::Training)
+                };
+                if let [positive, negative] = present[..] {
+                    // two labels: one ensemble says all (the other's is its mirror image)
+                    Fitted::BoostedPair {
+                        positive,
+                        negative,
+                        ensemble: fit_one(positive)?,
                     }
+                } else {
+                    Fitted::Boosted(
+                        Label::ALL
+                            .into_iter()
+                            .map(|label| {
+                                present.contains(&label).then(|| fit_one(label)).transpose()
+                            })
+                            .collect::<Result<_>>()?,
+                    )
                 }
-                Fitted::Boosted(boosters)
             }
         };
         Ok(Classifier {
@@ -199,6 +216,10 @@ impl LearnerParams {
             table: OnceLock::new(),
         })
     }
+}
+
+fn sigmoid(r: f64) -> f64 {
+    1.0 / (1.0 + (-r).exp())
 }
 
 /// Scale each row of one-vs-rest sigmoid outputs to sum to 1 (uniform when they cannot).
@@ -268,6 +289,12 @@ impl Standardizer {
 enum Fitted {
     Logistic(MultiFittedLogisticRegression<f64, usize>),
     Boosted(Vec<Option<Ensemble>>),
+    /// Boosted trees for data with two labels: one ensemble, the log-odds of `positive`.
+    BoostedPair {
+        positive: Label,
+        negative: Label,
+        ensemble: Ensemble,
+    },
 }
 
 /// A fitted classifier: standardisation plus a fitted learner.
@@ -284,7 +311,7 @@ impl std::fmt::Debug for Classifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.model {
             Fitted::Logistic(_) => "logistic",
-            Fitted::Boosted(_) => "boosted",
+            Fitted::Boosted(_) | Fitted::BoostedPair { .. } => "boosted",
         };
         f.debug_struct("Classifier")
             .field("kind", &kind)
@@ -334,6 +361,16 @@ impl Classifier {
                     return Err("logistic weights are not finite".into());
                 }
             }
+            Fitted::BoostedPair {
+                positive,
+                negative,
+                ensemble,
+            } => {
+                if positive == negative {
+                    return Err("a boosted pair names one label twice".into());
+                }
+                ensemble.validate(cols)?;
+            }
             Fitted::Boosted(b) => {
                 if b.len() != Label::COUNT {
                     return Err(format!(
@@ -366,6 +403,15 @@ impl Classifier {
         out
     }
 
+    /// Raw scores of standardised rows `z`, one slot per ensemble of `table`.
+    fn scores(&self, table: &TreeTable, z: &Array2<f64>) -> Vec<Option<f64>> {
+        let z = z.as_standard_layout();
+        let flat = z.as_slice().expect("a standard-layout array is one slice");
+        let mut scores = vec![None; z.nrows() * table.labels()];
+        table.score_rows(flat, z.ncols(), &mut scores);
+        scores
+    }
+
     fn predict_slice(&self, x: ArrayView2<f32>) -> Array2<f64> {
         let z = self.scaler.apply(x);
         let mut out = Array2::zeros((x.nrows(), Label::COUNT));
@@ -380,19 +426,33 @@ impl Classifier {
                 }
             }
             Fitted::Boosted(boosters) => {
-                let table = self.table.get_or_init(|| TreeTable::new(boosters));
-                let z = z.as_standard_layout();
-                let flat = z.as_slice().expect("a standard-layout array is one slice");
-                let mut scores = vec![None; x.nrows() * table.labels()];
-                table.score_rows(flat, x.ncols(), &mut scores);
-                for (s, mut row) in scores.chunks_exact(table.labels()).zip(out.rows_mut()) {
+                let table = self
+                    .table
+                    .get_or_init(|| TreeTable::new(boosters.iter().map(Option::as_ref)));
+                for (s, mut row) in self
+                    .scores(table, &z)
+                    .chunks_exact(table.labels())
+                    .zip(out.rows_mut())
+                {
                     for (k, score) in s.iter().enumerate() {
                         if let Some(r) = score {
-                            row[k] = 1.0 / (1.0 + (-r).exp());
+                            row[k] = sigmoid(*r);
                         }
                     }
                 }
                 normalise(&mut out);
+            }
+            Fitted::BoostedPair {
+                positive,
+                negative,
+                ensemble,
+            } => {
+                let table = self.table.get_or_init(|| TreeTable::new([Some(ensemble)]));
+                for (s, mut row) in self.scores(table, &z).iter().zip(out.rows_mut()) {
+                    let p = s.map_or(0.5, sigmoid);
+                    row[positive.index()] = p;
+                    row[negative.index()] = 1.0 - p;
+                }
             }
         }
         // guard against NaN from pathological inputs: fall back to uniform
@@ -456,7 +516,7 @@ mod tests {
                 colsample: 1.0,
             },
         ] {
-            let c = p.fit(x.view(), &y, &w, 7).unwrap();
+            let c = p.fit(x.clone(), &y, &w, 7).unwrap();
             c.validate().unwrap();
             let probs = c.predict_proba(x.view());
             for (row, label) in probs.rows().into_iter().zip(&y) {
@@ -493,7 +553,7 @@ mod tests {
             })
             .collect();
         let c = LearnerParams::boosted()
-            .fit(x.view(), &y, &vec![1.0; n], 5)
+            .fit(x.clone(), &y, &vec![1.0; n], 5)
             .unwrap();
         let mut z = c.scaler.apply(x.view());
         let cols = column_major(&z);
@@ -521,7 +581,7 @@ mod tests {
         z[[1, 3]] = f64::NAN;
         let cols = column_major(&z);
         let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
-        let table = TreeTable::new(&ensembles);
+        let table = TreeTable::new(ensembles.iter().map(Option::as_ref));
         let mut scores = vec![None; Label::COUNT];
         let flat = z.as_standard_layout().as_slice().unwrap().to_vec();
         let mut all = vec![None; n * Label::COUNT];
@@ -541,6 +601,47 @@ mod tests {
         }
     }
 
+    /// Data with two labels fits one ensemble; its probabilities fall on those two.
+    #[test]
+    fn two_labels_fit_one_ensemble() {
+        let (x, y, w) = toy();
+        let y: Vec<Label> = y
+            .into_iter()
+            .map(|l| if l == Label::Article { l } else { Label::Other })
+            .collect();
+        let small = LearnerParams::Boosted {
+            iterations: 20,
+            learning_rate: 0.3,
+            max_depth: 3,
+            l2: 0.0,
+            min_leaf_weight: 0.0,
+            subsample: 1.0,
+            colsample: 1.0,
+        };
+        let c = small.fit(x.clone(), &y, &w, 1).unwrap();
+        assert!(matches!(
+            c.model,
+            Fitted::BoostedPair {
+                positive: Label::Article,
+                negative: Label::Other,
+                ..
+            }
+        ));
+        c.validate().unwrap();
+        let probs = c.predict_proba(x.view());
+        for (row, label) in probs.rows().into_iter().zip(&y) {
+            assert!((row.sum() - 1.0).abs() < 1e-12);
+            assert_eq!(
+                row[Label::Article.index()] + row[Label::Other.index()],
+                row.sum()
+            );
+            assert!(row[label.index()] > 0.5, "{row}");
+        }
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Classifier = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.predict_proba(x.view()), probs);
+    }
+
     #[test]
     fn bad_params_are_refused() {
         assert!(LearnerParams::Logistic {
@@ -552,7 +653,7 @@ mod tests {
         assert!(LearnerParams::by_name("forest").is_err());
         let (x, y, w) = toy();
         assert!(LearnerParams::logistic()
-            .fit(x.view(), &y[..2], &w, 0)
+            .fit(x.clone(), &y[..2], &w, 0)
             .is_err());
     }
 }

@@ -285,7 +285,7 @@ impl ValidModelParams {
             .map(|(pg, t)| (&pg.html, t.as_slice()))
             .collect();
         let (x, y, w) = stack(&views, None);
-        let prior = p.learner.fit(x.view(), &y, &w, p.seed.wrapping_add(2))?;
+        let prior = p.learner.fit(x, &y, &w, p.seed.wrapping_add(2))?;
         Ok((Some(prior), candidates))
     }
 
@@ -298,7 +298,7 @@ impl ValidModelParams {
         let p = &self.0;
         let (x, y, w) = stack(views, None);
         progress("first stage");
-        let first = p.learner.fit(x.view(), &y, &w, p.seed)?;
+        let first = p.learner.fit(x, &y, &w, p.seed)?;
         if !p.context {
             return Ok(Head {
                 first,
@@ -320,7 +320,7 @@ impl ValidModelParams {
                 continue;
             }
             let (xf, yf, wf) = stack(&train, None);
-            let model = p.learner.fit(xf.view(), &yf, &wf, p.seed)?;
+            let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
             for (i, (v, _)) in views.iter().enumerate() {
                 if folds[i] == f {
                     oof[i] = Some(model.predict_proba(rows_view(v)));
@@ -334,7 +334,7 @@ impl ValidModelParams {
             .collect();
         let (x2, y2, w2) = stack(views, Some(&probs));
         progress("context stage");
-        let context = p.learner.fit(x2.view(), &y2, &w2, p.seed.wrapping_add(1))?;
+        let context = p.learner.fit(x2, &y2, &w2, p.seed.wrapping_add(1))?;
         Ok(Head {
             first,
             context: Some(context),

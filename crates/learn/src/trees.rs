@@ -176,9 +176,9 @@ pub struct TreeTable {
 impl TreeTable {
     /// Lay out fitted ensembles (one per label). They must be valid
     /// ([`Ensemble::validate`]).
-    pub fn new(ensembles: &[Option<Ensemble>]) -> TreeTable {
+    pub fn new<'a>(ensembles: impl IntoIterator<Item = Option<&'a Ensemble>>) -> TreeTable {
         let mut nodes = Vec::new();
-        let mut spans = Vec::with_capacity(ensembles.len());
+        let mut spans = Vec::new();
         for ensemble in ensembles {
             let Some(e) = ensemble else {
                 spans.push(None);
