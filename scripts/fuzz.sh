@@ -16,13 +16,19 @@ targets=(
   "chaff-extract arbitrary_bytes_never_panic"
 )
 cargo test --release -p chaff-learn -p chaff-extract --test properties --no-run -q
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for t in "${targets[@]}"; do
   read -r crate name <<<"$t"
   start=$(date +%s)
   runs=0
   while (( $(date +%s) - start < budget )); do
-    PROPTEST_CASES=$per_run cargo test --release -q -p "$crate" --test properties "$name" \
-      -- --exact --test-threads=1 >/dev/null
+    if ! PROPTEST_CASES=$per_run cargo test --release -q -p "$crate" --test properties "$name" \
+      -- --exact --test-threads=1 >"$log" 2>&1; then
+      cat "$log"
+      echo "$crate $name: FAILED after $((runs * per_run)) cases in $(( $(date +%s) - start )) s" >&2
+      exit 1
+    fi
     runs=$((runs + 1))
   done
   echo "$crate $name: $((runs * per_run)) cases in $(( $(date +%s) - start )) s, no failure"
