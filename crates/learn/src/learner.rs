@@ -498,6 +498,19 @@ mod tests {
         (x, y, vec![1.0; 6])
     }
 
+    /// Boosted trees small enough to fit six toy rows.
+    fn small_boosted() -> LearnerParams {
+        LearnerParams::Boosted {
+            iterations: 20,
+            learning_rate: 0.3,
+            max_depth: 3,
+            l2: 0.0,
+            min_leaf_weight: 0.0,
+            subsample: 1.0,
+            colsample: 1.0,
+        }
+    }
+
     #[test]
     fn both_learners_fit_and_give_probabilities() {
         let (x, y, w) = toy();
@@ -506,15 +519,7 @@ mod tests {
                 alpha: 0.01,
                 max_iterations: 200,
             },
-            LearnerParams::Boosted {
-                iterations: 20,
-                learning_rate: 0.3,
-                max_depth: 3,
-                l2: 0.0,
-                min_leaf_weight: 0.0,
-                subsample: 1.0,
-                colsample: 1.0,
-            },
+            small_boosted(),
         ] {
             let c = p.fit(x.clone(), &y, &w, 7).unwrap();
             c.validate().unwrap();
@@ -609,16 +614,7 @@ mod tests {
             .into_iter()
             .map(|l| if l == Label::Article { l } else { Label::Other })
             .collect();
-        let small = LearnerParams::Boosted {
-            iterations: 20,
-            learning_rate: 0.3,
-            max_depth: 3,
-            l2: 0.0,
-            min_leaf_weight: 0.0,
-            subsample: 1.0,
-            colsample: 1.0,
-        };
-        let c = small.fit(x.clone(), &y, &w, 1).unwrap();
+        let c = small_boosted().fit(x.clone(), &y, &w, 1).unwrap();
         assert!(matches!(
             c.model,
             Fitted::BoostedPair {
