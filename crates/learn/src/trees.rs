@@ -230,28 +230,25 @@ impl TreeTable {
             .flat_map(|e| e.roots.iter().copied())
     }
 
-    fn depth(&self, root: u32) -> u32 {
-        let mut deepest = 0;
-        let mut stack = vec![(root, 0u32)];
-        while let Some((i, d)) = stack.pop() {
-            let node = &self.nodes[i as usize];
-            if node.column == LEAF {
-                deepest = deepest.max(d);
-            } else {
-                stack.push((node.left, d + 1));
-                stack.push((node.right, d + 1));
+    /// Height of every node (a leaf is 0), in one pass from the last node back: children
+    /// come after their parents, so theirs are known first. Linear even when a crafted
+    /// file lets nodes share children, where walking every path would take 2^depth steps.
+    fn heights(&self) -> Vec<u32> {
+        let mut h = vec![0u32; self.nodes.len()];
+        for i in (0..self.nodes.len()).rev() {
+            let node = &self.nodes[i];
+            if node.column != LEAF {
+                h[i] = 1 + h[node.left as usize].max(h[node.right as usize]);
             }
         }
-        deepest
+        h
     }
 
     fn complete_layout(&self) -> Option<Complete> {
-        let mut depth = 0;
-        for root in self.roots() {
-            depth = depth.max(self.depth(root));
-            if depth > MAX_COMPLETE_DEPTH {
-                return None;
-            }
+        let heights = self.heights();
+        let depth = self.roots().map(|r| heights[r as usize]).max().unwrap_or(0);
+        if depth > MAX_COMPLETE_DEPTH {
+            return None;
         }
         let internal = (1usize << depth) - 1;
         let trees = self.roots().count();
@@ -391,5 +388,40 @@ impl TreeTable {
             node = &self.nodes[next as usize];
         }
         node.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chain of splits whose both children are the next node: valid (children below
+    /// their parent), 60 levels deep, and 2^60 paths. It must lay out and score at once.
+    #[test]
+    fn nodes_sharing_children_do_not_explode() {
+        let n = 61;
+        let tree = Tree {
+            column: (0..n).map(|i| (i < n - 1).then_some(0)).collect(),
+            value: (0..n).map(|i| if i < n - 1 { 0.5 } else { 2.0 }).collect(),
+            left: (0..n as u32)
+                .map(|i| if i < n as u32 - 1 { i + 1 } else { 0 })
+                .collect(),
+            right: (0..n as u32)
+                .map(|i| if i < n as u32 - 1 { i + 1 } else { 0 })
+                .collect(),
+            missing: (0..n as u32)
+                .map(|i| if i < n as u32 - 1 { i + 1 } else { 0 })
+                .collect(),
+        };
+        let e = Ensemble {
+            base_score: 1.0,
+            trees: vec![tree],
+        };
+        e.validate(1).unwrap();
+        let table = TreeTable::new([Some(&e)]);
+        assert!(table.complete.is_none(), "60 levels take the node walk");
+        let mut out = vec![None; 2];
+        table.score_rows(&[0.0, 1.0], 1, &mut out);
+        assert_eq!(out, vec![Some(3.0), Some(3.0)]);
     }
 }
