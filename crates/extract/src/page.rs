@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
-use scraper::{Html, Node};
+use html5ever::driver::{parse_document, ParseOpts};
+use html5ever::tendril::TendrilSink;
+use html5ever::tree_builder::TreeBuilderOpts;
+use scraper::{Html, HtmlTreeSink, Node};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
@@ -16,6 +19,48 @@ const SKIP: &[&str] = &[
     "script", "style", "noscript", "template", "head", "iframe", "svg", "math", "object", "embed",
     "canvas", "video", "audio", "map",
 ];
+
+/// Pages with fewer words than this in their blocks are read again without scripts (see
+/// [`Page::from_html`]).
+pub const RESCUE_WORDS: usize = 20;
+
+/// `html` with `</title>` put before the first tag after a `<title>` that is never closed
+/// (which would make the rest of the document title text); `html` itself otherwise.
+fn close_unclosed_title(html: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let find = |from: usize, needle: &[u8]| {
+        bytes[from..]
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+            .map(|i| i + from)
+    };
+    let Some(open) = find(0, b"<title") else {
+        return html.into();
+    };
+    let Some(body) = bytes[open..]
+        .iter()
+        .position(|&b| b == b'>')
+        .map(|i| open + i + 1)
+    else {
+        return html.into();
+    };
+    // an end tag is `</title` followed by white space, `/` or `>` (`</titlex` is not one)
+    let mut from = body;
+    while let Some(at) = find(from, b"</title") {
+        match bytes.get(at + 7) {
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') | None => {
+                return html.into()
+            }
+            _ => from = at + 7,
+        }
+    }
+    let end = bytes[body..]
+        .iter()
+        .position(|&b| b == b'<')
+        .map_or(bytes.len(), |i| body + i);
+    // `end` is at an ASCII byte or the end, so both halves are whole UTF-8
+    format!("{}</title>{}", &html[..end], &html[end..]).into()
+}
 
 /// Block-level elements: each owns the text of its inline descendants. The set is the one
 /// the corpus's gold labels were attached to.
@@ -162,10 +207,48 @@ impl Page {
     }
 
     /// Parse and segment an HTML document.
+    ///
+    /// A page a browser would show (nearly) empty — fewer than [`RESCUE_WORDS`] words in
+    /// its blocks — is read a second time as a parser without scripts reads it, the way
+    /// most extractors (lxml) see pages: `<noscript>` content is markup and text (forums
+    /// that serve their posts to crawlers there), and a `<title>` that is never closed ends
+    /// at the next tag instead of swallowing the whole document. The reading with more
+    /// words is kept.
     pub fn from_html(html: &str, limits: PageLimits) -> Result<Page> {
         check_size(html.len(), limits)?;
-        let dom = Html::parse_document(html);
-        let mut seg = Segmenter::default();
+        let page = Page::parse(html, false, limits)?;
+        let words = |p: &Page| p.blocks.iter().map(|b| b.words).sum::<usize>();
+        if words(&page) >= RESCUE_WORDS {
+            return Ok(page);
+        }
+        let repaired = close_unclosed_title(html);
+        let rescued = Page::parse(&repaired, true, limits)?;
+        Ok(if words(&rescued) > words(&page) {
+            rescued
+        } else {
+            page
+        })
+    }
+
+    /// Parse and segment an HTML document, as a browser with scripts does, or (`rescue`)
+    /// as a parser without scripts does, reading `<noscript>` content.
+    fn parse(html: &str, rescue: bool, limits: PageLimits) -> Result<Page> {
+        let dom = if rescue {
+            let opts = ParseOpts {
+                tree_builder: TreeBuilderOpts {
+                    scripting_enabled: false,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            parse_document(HtmlTreeSink::new(Html::new_document()), opts).one(html)
+        } else {
+            Html::parse_document(html)
+        };
+        let mut seg = Segmenter {
+            read_noscript: rescue,
+            ..Segmenter::default()
+        };
         seg.run(&dom, limits)?;
         Ok(Page {
             blocks: seg.blocks.into_iter().flatten().collect(),
@@ -278,6 +361,8 @@ struct Segmenter {
     title: String,
     url: Option<String>,
     bad_labels: Vec<String>,
+    /// Read `<noscript>` content as page text (a rescue reading, see [`Page::from_html`]).
+    read_noscript: bool,
 }
 
 impl Segmenter {
@@ -328,7 +413,9 @@ impl Segmenter {
             match edge {
                 Edge::Open(node) => match node.value() {
                     Node::Element(ref el) => {
-                        if self.skip_depth > 0 || SKIP.contains(&el.name()) {
+                        let skipped = SKIP.contains(&el.name())
+                            && !(self.read_noscript && el.name() == "noscript");
+                        if self.skip_depth > 0 || skipped {
                             self.skip_depth += 1;
                             continue;
                         }
@@ -534,6 +621,59 @@ pub fn token_hash(token: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const STORY: &str = "The harbour reopened on Monday after three weeks of repairs, and the \
+        first ferry left at dawn with two hundred passengers and a band on the deck.";
+
+    fn words(p: &Page) -> usize {
+        p.blocks.iter().map(|b| b.words).sum()
+    }
+
+    #[test]
+    fn a_title_never_closed_does_not_swallow_the_page() {
+        for end in ["", "</titlevalue=\"x\" -->"] {
+            let html = format!(
+                "<html><head><title>Ferry news{end}<script>var a = 1;</script></head>\
+                 <body><h1>Ferries again</h1><p>{STORY}</p></body></html>"
+            );
+            let p = Page::from_html(&html, PageLimits::default()).unwrap();
+            assert_eq!(p.title, "Ferry news", "{end:?}");
+            assert!(p.blocks.iter().any(|b| b.text == STORY), "{end:?}: {p:?}");
+        }
+        // a closed title is left alone
+        let closed = "<title>A</title ><p>x</p>";
+        assert!(matches!(
+            close_unclosed_title(closed),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn noscript_content_is_read_only_when_the_page_shows_nothing_else() {
+        // a forum that serves its posts to clients without scripts inside <noscript>
+        let forum = format!(
+            "<body><div id=app></div><noscript><div class=post><p>{STORY}</p></div></noscript></body>"
+        );
+        let p = Page::from_html(&forum, PageLimits::default()).unwrap();
+        assert!(p.blocks.iter().any(|b| b.text == STORY), "{p:?}");
+        // a page with its own text keeps its noscript notice out
+        let page = format!(
+            "<body><p>{STORY}</p><noscript><p>Please enable JavaScript to see comments.</p></noscript></body>"
+        );
+        let p = Page::from_html(&page, PageLimits::default()).unwrap();
+        assert!(words(&p) >= RESCUE_WORDS);
+        assert!(
+            !p.blocks.iter().any(|b| b.text.contains("JavaScript")),
+            "{p:?}"
+        );
+        // an empty page stays empty
+        assert!(
+            Page::from_html("<body><noscript></noscript></body>", PageLimits::default())
+                .unwrap()
+                .blocks
+                .is_empty()
+        );
+    }
 
     fn page(html: &str) -> Page {
         Page::from_html(html, PageLimits::default()).unwrap()
