@@ -15,8 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::dataset::{Dataset, LabelledPage, PageGold};
-use crate::model::{Model, Prediction, ValidModelParams};
+use crate::model::{Model, ModelParams, Prediction, ValidModelParams};
 use crate::Result;
+use rayon::prelude::*;
 
 /// Assign each page to one of `k` folds so that no outlet is in two folds. Outlets are
 /// shuffled by `seed`, then each goes to the fold with the fewest blocks so far.
@@ -409,12 +410,13 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Scorer {
 
 /// K-fold cross-validation with no outlet on both sides of a fold: train on the other
 /// folds' block-labelled pages, predict the fold's pages (of any kind), score them all.
-/// `progress` hears which fold runs.
+/// `progress` hears which fold runs. Folds are fitted in parallel (rayon), and the
+/// held-out pages are scored by the HTML head, so no text head is trained.
 pub fn cross_validate(
     params: &ValidModelParams,
     data: &Dataset,
     k: usize,
-    progress: &dyn Fn(&str),
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Scorer> {
     if k < 2 {
         return Err(crate::Error::Params(
@@ -424,27 +426,43 @@ pub fn cross_validate(
     let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
     let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
     let folds = folds_by_outlet(&outlets, &sizes, k, params.params().seed);
-    let mut preds: Vec<Option<Vec<Prediction>>> = vec![None; data.pages.len()];
-    for f in 0..k {
-        progress(&format!("fold {}/{k}", f + 1));
-        let train = Dataset {
-            pages: data
+    // held-out pages are scored through the HTML head only: no text head to train
+    let params = ModelParams {
+        text_head: false,
+        ..params.params().clone()
+    }
+    .check()?;
+    // folds are independent: two run at once on two cores, each still deterministic
+    let fold_preds: Vec<Vec<(usize, Vec<Prediction>)>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            progress(&format!("fold {}/{k}", f + 1));
+            let train = Dataset {
+                pages: data
+                    .pages
+                    .iter()
+                    .zip(&folds)
+                    .filter(|(_, &g)| g != f)
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+            };
+            if train.labelled().next().is_none() {
+                return Ok(Vec::new());
+            }
+            let model = params.fit(&train, &|_| {})?;
+            drop(train);
+            Ok(data
                 .pages
                 .iter()
-                .zip(&folds)
-                .filter(|(_, &g)| g != f)
-                .map(|(p, _)| p.clone())
-                .collect(),
-        };
-        if train.labelled().next().is_none() {
-            continue;
-        }
-        let model = params.fit(&train, &|_| {})?;
-        for (i, p) in data.pages.iter().enumerate() {
-            if folds[i] == f {
-                preds[i] = Some(model.predict(&p.html, false));
-            }
-        }
+                .enumerate()
+                .filter(|(i, _)| folds[*i] == f)
+                .map(|(i, p)| (i, model.predict(&p.html, false)))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut preds: Vec<Option<Vec<Prediction>>> = vec![None; data.pages.len()];
+    for (i, pr) in fold_preds.into_iter().flatten() {
+        preds[i] = Some(pr);
     }
     let mut scorer = Scorer::default();
     for (p, pr) in data.pages.iter().zip(preds) {
