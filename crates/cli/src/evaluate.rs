@@ -15,6 +15,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         Some(k) => {
             let params = ModelParams::default()
                 .learner(args.learner.params()?)
+                .class_balance(args.learner.class_balance)
+                .context_rounds(args.learner.context_rounds)
+                .class_balance(args.learner.class_balance)
                 .context(!args.no_context)
                 .article_prior(!args.no_article_prior)
                 .text_head(false)

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chaff_extract::PageLimits;
-use chaff_learn::LearnerParams;
+use chaff_learn::{LearnerParams, ModelParams};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Label the blocks of web pages as article, related, recent, directory, copyright or other.
@@ -134,7 +134,7 @@ pub struct TrainArgs {
     pub limits: LimitArgs,
 }
 
-/// The learner and its size.
+/// The learner, its size, and how it weighs the labels.
 #[derive(Args, Debug)]
 pub struct LearnerArgs {
     /// Learner: boosted (gradient-boosted trees) or logistic (linfa logistic regression).
@@ -149,6 +149,14 @@ pub struct LearnerArgs {
     /// Boosted: learning rate (shrinkage of each tree).
     #[arg(long, value_name = "RATE")]
     pub learning_rate: Option<f32>,
+    /// How far the six-class stages even out the labels' total weights: 0 (as the data
+    /// is) to 1 (every label weighs the same).
+    #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().class_balance)]
+    pub class_balance: f32,
+    /// Rounds of the context stage, each over the out-of-fold probabilities of the one
+    /// before.
+    #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_rounds)]
+    pub context_rounds: usize,
 }
 
 impl LearnerArgs {

@@ -36,6 +36,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
     let params = ModelParams::default()
         .learner(args.learner.params()?)
+        .class_balance(args.learner.class_balance)
+        .context_rounds(args.learner.context_rounds)
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)

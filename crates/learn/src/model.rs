@@ -42,6 +42,10 @@ pub struct ModelParams {
     pub context: bool,
     /// Folds (by outlet) for the out-of-fold first-stage probabilities.
     pub context_folds: usize,
+    /// Rounds of the context stage: each later round sees the out-of-fold probabilities
+    /// of the round before it instead of the first stage's.
+    #[serde(default = "one")]
+    pub context_rounds: usize,
     /// Whether to train the plain-text head.
     pub text_head: bool,
     /// Whether to learn an article-vs-rest prior from pages whose gold is article text only
@@ -49,6 +53,11 @@ pub struct ModelParams {
     pub article_prior: bool,
     /// Most article-text-only pages the prior is trained on (chosen by the seed).
     pub article_prior_pages: usize,
+    /// How far the six-class stages even out the labels' shares of the training weight:
+    /// each label's blocks are weighted by `(mean label weight / label weight)^class_balance`,
+    /// so 0 leaves the data as it is and 1 gives every label the same total weight.
+    #[serde(default)]
+    pub class_balance: f32,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -59,12 +68,18 @@ impl Default for ModelParams {
             learner: LearnerParams::boosted(),
             context: true,
             context_folds: 3,
+            context_rounds: 1,
             text_head: true,
             article_prior: true,
             article_prior_pages: 1500,
+            class_balance: 0.0,
             seed: 42,
         }
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Parameters that passed [`ModelParams::check`].
@@ -84,6 +99,12 @@ impl ModelParams {
         self
     }
 
+    /// Set the rounds of the context stage (at least 1).
+    pub fn context_rounds(mut self, rounds: usize) -> Self {
+        self.context_rounds = rounds;
+        self
+    }
+
     /// Turn the plain-text head on or off.
     pub fn text_head(mut self, on: bool) -> Self {
         self.text_head = on;
@@ -93,6 +114,12 @@ impl ModelParams {
     /// Turn the article prior on or off.
     pub fn article_prior(mut self, on: bool) -> Self {
         self.article_prior = on;
+        self
+    }
+
+    /// Set how far the six-class stages even out the labels' weights (0 to 1).
+    pub fn class_balance(mut self, exponent: f32) -> Self {
+        self.class_balance = exponent;
         self
     }
 
@@ -108,15 +135,24 @@ impl ModelParams {
         if self.context && self.context_folds < 2 {
             return Err(Error::Params("context_folds must be at least 2".into()));
         }
+        if self.context_rounds == 0 {
+            return Err(Error::Params("context_rounds must be at least 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.class_balance) {
+            return Err(Error::Params("class_balance must be in [0, 1]".into()));
+        }
         Ok(ValidModelParams(self))
     }
 }
 
-/// One head: first stage and optional context stage.
+/// One head: first stage and optional context stage (in one or more rounds).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Head {
     first: Classifier,
     context: Option<Classifier>,
+    /// Later rounds of the context stage, each over the round before's probabilities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    refine: Vec<Classifier>,
 }
 
 /// What the model was trained on.
@@ -296,49 +332,84 @@ impl ValidModelParams {
         progress: &dyn Fn(&str),
     ) -> Result<Head> {
         let p = &self.0;
-        let (x, y, w) = stack(views, None);
+        let (x, y, mut w) = stack(views, None);
+        balance(&y, &mut w, p.class_balance);
         progress("first stage");
         let first = p.learner.fit(x, &y, &w, p.seed)?;
         if !p.context {
             return Ok(Head {
                 first,
                 context: None,
+                refine: Vec::new(),
             });
         }
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
+        progress("context folds");
+        let mut probs = self.out_of_fold(views, &folds, None, &first)?;
+        let mut rounds = Vec::with_capacity(p.context_rounds);
+        for r in 0..p.context_rounds {
+            progress(&format!("context stage, round {}", r + 1));
+            let (x2, y2, mut w2) = stack(views, Some(&probs));
+            balance(&y2, &mut w2, p.class_balance);
+            let model = p
+                .learner
+                .fit(x2, &y2, &w2, p.seed.wrapping_add(1 + r as u64))?;
+            if r + 1 < p.context_rounds {
+                probs = self.out_of_fold(views, &folds, Some(&probs), &model)?;
+            }
+            rounds.push(model);
+        }
+        let mut rounds = rounds.into_iter();
+        Ok(Head {
+            first,
+            context: rounds.next(),
+            refine: rounds.collect(),
+        })
+    }
+
+    /// Out-of-fold probabilities of every page of `views`: for each fold, a classifier
+    /// trained on the other folds' pages (their rows, plus the context of `previous`
+    /// probabilities when given) predicts the fold's pages. `whole` (trained on all pages)
+    /// predicts a page when its fold leaves nothing to train on.
+    fn out_of_fold(
+        &self,
+        views: &[(&Prepared, &[Label])],
+        folds: &[usize],
+        previous: Option<&[Array2<f64>]>,
+        whole: &Classifier,
+    ) -> Result<Vec<Array2<f64>>> {
+        let p = &self.0;
+        let rows = |i: usize| -> Array2<f32> {
+            let v = views[i].0;
+            match previous {
+                Some(pr) => with_context(v, &pr[i]),
+                None => rows_view(v).to_owned(),
+            }
+        };
         let mut oof: Vec<Option<Array2<f64>>> = vec![None; views.len()];
         for f in 0..p.context_folds {
-            progress(&format!("context fold {}/{}", f + 1, p.context_folds));
-            let train: Vec<(&Prepared, &[Label])> = views
-                .iter()
-                .zip(&folds)
-                .filter(|(_, &k)| k != f)
-                .map(|(v, _)| *v)
-                .collect();
+            let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
             if train.is_empty() {
                 continue;
             }
-            let (xf, yf, wf) = stack(&train, None);
+            let train_views: Vec<(&Prepared, &[Label])> = train.iter().map(|&i| views[i]).collect();
+            let train_probs: Option<Vec<Array2<f64>>> =
+                previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
+            let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref());
+            balance(&yf, &mut wf, p.class_balance);
             let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
-            for (i, (v, _)) in views.iter().enumerate() {
+            for (i, o) in oof.iter_mut().enumerate() {
                 if folds[i] == f {
-                    oof[i] = Some(model.predict_proba(rows_view(v)));
+                    *o = Some(model.predict_proba(rows(i).view()));
                 }
             }
         }
-        let probs: Vec<Array2<f64>> = oof
+        Ok(oof
             .into_iter()
-            .zip(views)
-            .map(|(o, (v, _))| o.unwrap_or_else(|| first.predict_proba(rows_view(v))))
-            .collect();
-        let (x2, y2, w2) = stack(views, Some(&probs));
-        progress("context stage");
-        let context = p.learner.fit(x2, &y2, &w2, p.seed.wrapping_add(1))?;
-        Ok(Head {
-            first,
-            context: Some(context),
-        })
+            .enumerate()
+            .map(|(i, o)| o.unwrap_or_else(|| whole.predict_proba(rows(i).view())))
+            .collect())
     }
 }
 
@@ -408,6 +479,30 @@ fn weight(words: usize) -> f32 {
     1.0 + (words as f32).sqrt()
 }
 
+/// Even out the labels' shares of the total weight `w` by `exponent` (see
+/// [`ModelParams::class_balance`]); labels absent from `y` are left out of the mean.
+fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
+    if exponent == 0.0 {
+        return;
+    }
+    let mut total = [0f64; Label::COUNT];
+    for (l, &v) in y.iter().zip(w.iter()) {
+        total[l.index()] += v as f64;
+    }
+    let present: Vec<f64> = total.iter().copied().filter(|&t| t > 0.0).collect();
+    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    let factor = total.map(|t| {
+        if t > 0.0 {
+            (mean / t).powf(exponent as f64) as f32
+        } else {
+            1.0
+        }
+    });
+    for (l, v) in y.iter().zip(w.iter_mut()) {
+        *v *= factor[l.index()];
+    }
+}
+
 fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
     let ctx = context::features(p, probs.view());
     concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
@@ -451,10 +546,10 @@ impl Model {
             }
         };
         let p1 = head.first.predict_proba(rows_view(page));
-        let probs = match &head.context {
-            Some(c) => c.predict_proba(with_context(page, &p1).view()),
-            None => p1,
-        };
+        let mut probs = p1;
+        for c in head.context.iter().chain(&head.refine) {
+            probs = c.predict_proba(with_context(page, &probs).view());
+        }
         probs
             .rows()
             .into_iter()
@@ -610,9 +705,14 @@ impl Model {
         for (name, head, first_cols) in heads {
             check(&head.first, first_cols)
                 .map_err(|m| err(format!("{name} head: first stage {m}")))?;
-            if let Some(c) = &head.context {
+            if head.context.is_none() && !head.refine.is_empty() {
+                return Err(err(format!(
+                    "{name} head: later context rounds without a first one"
+                )));
+            }
+            for (r, c) in head.context.iter().chain(&head.refine).enumerate() {
                 check(c, first_cols + model.context_columns.len())
-                    .map_err(|m| err(format!("{name} head: context stage {m}")))?;
+                    .map_err(|m| err(format!("{name} head: context stage round {} {m}", r + 1)))?;
             }
         }
         Ok(model)
@@ -622,6 +722,35 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_balance_evens_out_label_weights() {
+        let y = [
+            Label::Article,
+            Label::Article,
+            Label::Article,
+            Label::Recent,
+        ];
+        let total = |w: &[f32], l: Label| -> f32 {
+            y.iter()
+                .zip(w)
+                .filter(|(y, _)| **y == l)
+                .map(|(_, w)| w)
+                .sum()
+        };
+        let mut w = [2.0, 3.0, 5.0, 1.0];
+        balance(&y, &mut w, 0.0);
+        assert_eq!(w, [2.0, 3.0, 5.0, 1.0]);
+        balance(&y, &mut w, 1.0);
+        assert!((total(&w, Label::Article) - total(&w, Label::Recent)).abs() < 1e-4);
+        // within a label, blocks keep their proportions
+        assert!((w[2] / w[0] - 2.5).abs() < 1e-5);
+        let mut half = [2.0, 3.0, 5.0, 1.0];
+        balance(&y, &mut half, 0.5);
+        let ratio = total(&half, Label::Article) / total(&half, Label::Recent);
+        assert!((ratio - 10f32.sqrt()).abs() < 1e-3, "{ratio}");
+        assert!(ModelParams::default().class_balance(1.5).check().is_err());
+    }
     use chaff_extract::PageLimits;
 
     fn mini() -> Dataset {
@@ -654,8 +783,24 @@ mod tests {
     #[test]
     fn save_load_predict_round_trip_is_exact() {
         let data = mini();
-        for learner in [quick_boosted(), LearnerParams::logistic()] {
-            let model = small(learner).fit(&data, &|_| {}).unwrap();
+        let two_rounds = ModelParams::default()
+            .learner(quick_boosted())
+            .context_rounds(2)
+            .class_balance(0.5)
+            .seed(7)
+            .check()
+            .unwrap();
+        for params in [
+            small(quick_boosted()),
+            small(LearnerParams::logistic()),
+            two_rounds,
+        ] {
+            let model = params.fit(&data, &|_| {}).unwrap();
+            assert_eq!(
+                model.html.refine.len(),
+                model.params.context_rounds - 1,
+                "one classifier per context round"
+            );
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("m.json.gz");
             model.save(&path).unwrap();
