@@ -3,9 +3,11 @@
 # reference scorer (../shared/tools/evaluate.py): bag-of-words P/R/F1 per page, averaged,
 # and milliseconds per page.
 #
-# usage: bench/compare.sh [SET] [LIMIT]
+# usage: bench/compare.sh [SET] [LIMIT] [KIND]
 #   SET    a folder of ../shared/corpus with a manifest (default: article-only)
 #   LIMIT  at most this many pages (default: 400)
+#   KIND   all (default), or news: only news and blog article pages (the collections
+#          gathered from news sites, l3s-gn1 and dragnet, and pages WCXB types `article`)
 # Pages whose outlet the default model trained on (six-class pages and the article prior's
 # pages) are left out, so every page is from an
 # outlet chaff never saw. The peers live in a throwaway virtualenv (target/peers-venv);
@@ -14,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 set_name=${1:-article-only}
 limit=${2:-400}
+kind=${3:-all}
+case "$kind" in all|news) ;; *) echo "KIND is all or news, not $kind" >&2; exit 2 ;; esac
 corpus=../shared/corpus
 [ -d "$corpus/$set_name" ] || { echo "no $corpus/$set_name" >&2; exit 2; }
 
@@ -28,9 +32,11 @@ cargo build --release -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # the held-out subset: outlets the default model did not train on, in a stable order
-"$venv/bin/python" - "$corpus/$set_name" "$work" "$limit" <<'PY'
+"$venv/bin/python" - "$corpus/$set_name" "$work" "$limit" "$kind" <<'PY'
 import gzip, json, os, sys
-src, dst, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, limit, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def is_news(r):
+    return r.get("source") in ("l3s-gn1", "dragnet") or r.get("page_type") == "article"
 model = json.loads(gzip.open("models/chaff-default.json.gz").read())
 seen = set(model["training"]["outlets"]) | set(model["training"]["article_prior_outlets"])
 def outlet(d):
@@ -43,6 +49,8 @@ for line in open(os.path.join(src, "manifest.jsonl")):
     r = json.loads(line)
     if outlet(r.get("domain")) in seen2:
         continue
+    if kind == "news" and not is_news(r):
+        continue
     for k in ("html", "article", "file"):
         if k in r:
             r[k] = os.path.abspath(os.path.join(src, r[k]))
@@ -53,7 +61,7 @@ with open(os.path.join(dst, "manifest.jsonl"), "w") as f:
         f.write(json.dumps(r) + "\n")
 print(f"{len(rows)} held-out pages from {len({r.get('domain') for r in rows})} outlets", file=sys.stderr)
 PY
-echo "date: $(date -u +%Y-%m-%d), command: bench/compare.sh $set_name $limit"
+echo "date: $(date -u +%Y-%m-%d), command: bench/compare.sh $set_name $limit $kind"
 "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
   --systems trafilatura,readability,justext,boilerpy3,resiliparse,html_text \
   --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1" --json "$work/report.json"
