@@ -375,6 +375,25 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     assert!(o.status.success(), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["pages"], 4);
+    // model options out of range are refused before any training, saying which
+    for (flag, value, says) in [
+        ("--class-balance", "1.5", "class_balance"),
+        ("--context-rounds", "0", "context_rounds"),
+    ] {
+        let out = dir.path().join("never.json");
+        let o = chaff!(
+            "train",
+            "--data",
+            "datasets/mini",
+            "--out",
+            &out,
+            flag,
+            value
+        );
+        assert!(!o.status.success(), "{flag} {value} was accepted");
+        assert!(stderr(&o).contains(says), "{flag}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 .learner(args.learner.params()?)
                 .class_balance(args.learner.class_balance)
                 .context_rounds(args.learner.context_rounds)
+                .article_prior_pages(args.learner.prior_pages)
                 .class_balance(args.learner.class_balance)
                 .context(!args.no_context)
                 .article_prior(!args.no_article_prior)

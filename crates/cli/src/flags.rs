@@ -157,6 +157,9 @@ pub struct LearnerArgs {
     /// before.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_rounds)]
     pub context_rounds: usize,
+    /// Most article-text-only pages the article prior is trained on (drawn by the seed).
+    #[arg(long, value_name = "N", default_value_t = ModelParams::default().article_prior_pages)]
+    pub prior_pages: usize,
 }
 
 impl LearnerArgs {

@@ -38,6 +38,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .learner(args.learner.params()?)
         .class_balance(args.learner.class_balance)
         .context_rounds(args.learner.context_rounds)
+        .article_prior_pages(args.learner.prior_pages)
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)

@@ -99,6 +99,12 @@ impl ModelParams {
         self
     }
 
+    /// Set the most article-text-only pages the article prior is trained on.
+    pub fn article_prior_pages(mut self, pages: usize) -> Self {
+        self.article_prior_pages = pages;
+        self
+    }
+
     /// Set the rounds of the context stage (at least 1).
     pub fn context_rounds(mut self, rounds: usize) -> Self {
         self.context_rounds = rounds;
