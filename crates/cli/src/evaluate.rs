@@ -13,15 +13,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
     let report = match args.cv_by_domain {
         Some(k) => {
-            let params = ModelParams::default()
-                .learner(args.learner.params()?)
-                .class_balance(args.learner.class_balance)
-                .context_rounds(args.learner.context_rounds)
-                .article_prior_pages(args.learner.prior_pages)
-                .class_balance(args.learner.class_balance)
+            let params = args
+                .learner
+                .apply(ModelParams::default())?
                 .context(!args.no_context)
                 .article_prior(!args.no_article_prior)
-                .text_head(false)
                 .seed(args.seed)
                 .check()?;
             let scorer = cross_validate(&params, &data, k, &|m| {

@@ -163,6 +163,15 @@ pub struct LearnerArgs {
 }
 
 impl LearnerArgs {
+    /// `params` with the learner and the model options these flags set.
+    pub fn apply(&self, params: ModelParams) -> anyhow::Result<ModelParams> {
+        Ok(params
+            .learner(self.params()?)
+            .class_balance(self.class_balance)
+            .context_rounds(self.context_rounds)
+            .article_prior_pages(self.prior_pages))
+    }
+
     /// The learner's parameters, checked.
     pub fn params(&self) -> anyhow::Result<LearnerParams> {
         let mut params = LearnerParams::by_name(&self.learner)?;

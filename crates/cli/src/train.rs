@@ -34,11 +34,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     spinner.set_message("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
-    let params = ModelParams::default()
-        .learner(args.learner.params()?)
-        .class_balance(args.learner.class_balance)
-        .context_rounds(args.learner.context_rounds)
-        .article_prior_pages(args.learner.prior_pages)
+    let params = args
+        .learner
+        .apply(ModelParams::default())?
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)

@@ -432,7 +432,7 @@ pub fn cross_validate(
         ..params.params().clone()
     }
     .check()?;
-    // folds are independent: two run at once on two cores, each still deterministic
+    // folds are independent: they run in parallel, each deterministic as alone
     let fold_preds: Vec<Vec<(usize, Vec<Prediction>)>> = (0..k)
         .into_par_iter()
         .map(|f| {
