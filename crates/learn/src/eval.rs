@@ -437,20 +437,17 @@ pub fn cross_validate(
         .into_par_iter()
         .map(|f| {
             progress(&format!("fold {}/{k}", f + 1));
-            let train = Dataset {
-                pages: data
-                    .pages
-                    .iter()
-                    .zip(&folds)
-                    .filter(|(_, &g)| g != f)
-                    .map(|(p, _)| p.clone())
-                    .collect(),
-            };
-            if train.labelled().next().is_none() {
+            let train: Vec<&LabelledPage> = data
+                .pages
+                .iter()
+                .zip(&folds)
+                .filter(|(_, &g)| g != f)
+                .map(|(p, _)| p)
+                .collect();
+            if !train.iter().any(|p| p.block_labels().is_some()) {
                 return Ok(Vec::new());
             }
-            let model = params.fit(&train, &|_| {})?;
-            drop(train);
+            let model = params.fit_pages(&train, &|_| {})?;
             Ok(data
                 .pages
                 .iter()

@@ -223,7 +223,17 @@ impl ValidModelParams {
 
     /// Fit a model to the block-labelled pages of `data`. `progress` hears of each step.
     pub fn fit(&self, data: &Dataset, progress: &dyn Fn(&str)) -> Result<Model> {
-        let pages: Vec<&LabelledPage> = data.labelled().collect();
+        self.fit_pages(&data.pages.iter().collect::<Vec<_>>(), progress)
+    }
+
+    /// [`fit`](Self::fit) over borrowed pages (cross-validation trains each fold on a
+    /// subset without copying it).
+    pub fn fit_pages(&self, all: &[&LabelledPage], progress: &dyn Fn(&str)) -> Result<Model> {
+        let pages: Vec<&LabelledPage> = all
+            .iter()
+            .copied()
+            .filter(|pg| pg.block_labels().is_some())
+            .collect();
         if pages.is_empty() {
             return Err(Error::Training(
                 "no block-labelled pages to train on".into(),
@@ -231,7 +241,7 @@ impl ValidModelParams {
         }
         let p = &self.0;
         let (article_prior, prior_pages) = if p.article_prior {
-            self.fit_article_prior(data, progress)?
+            self.fit_article_prior(all, progress)?
         } else {
             (None, Vec::new())
         };
@@ -304,13 +314,13 @@ impl ValidModelParams {
     /// Fit the article prior on up to `article_prior_pages` article-text-only pages.
     fn fit_article_prior<'a>(
         &self,
-        data: &'a Dataset,
+        all: &[&'a LabelledPage],
         progress: &dyn Fn(&str),
     ) -> Result<(Option<Classifier>, Vec<&'a LabelledPage>)> {
         let p = &self.0;
-        let mut candidates: Vec<&LabelledPage> = data
-            .pages
+        let mut candidates: Vec<&LabelledPage> = all
             .iter()
+            .copied()
             .filter(|pg| matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty())
             .collect();
         if candidates.is_empty() {
