@@ -85,6 +85,12 @@ fn classify_example_with_embedded_model() {
         let c = r["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&c));
         assert!(!r["text"].as_str().unwrap().is_empty());
+        // all six probabilities: they sum to one and the label's is the confidence
+        let probs = r["probabilities"].as_object().unwrap();
+        assert_eq!(probs.len(), LABELS.len());
+        let sum: f64 = LABELS.iter().map(|l| probs[*l].as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-6, "{sum}");
+        assert_eq!(probs[r["label"].as_str().unwrap()].as_f64().unwrap(), c);
     }
     let label_of = |needle: &str| {
         rows.iter()

@@ -27,9 +27,35 @@ struct BlockOut<'a> {
     index: usize,
     label: Label,
     confidence: f64,
+    probabilities: Probabilities,
     words: usize,
     path: String,
     text: &'a str,
+}
+
+/// All six labels' probabilities of a block, by label name.
+#[derive(Serialize)]
+struct Probabilities {
+    article: f64,
+    related: f64,
+    recent: f64,
+    directory: f64,
+    copyright: f64,
+    other: f64,
+}
+
+impl From<&Prediction> for Probabilities {
+    fn from(p: &Prediction) -> Probabilities {
+        let at = |l: Label| p.probabilities[l.index()];
+        Probabilities {
+            article: at(Label::Article),
+            related: at(Label::Related),
+            recent: at(Label::Recent),
+            directory: at(Label::Directory),
+            copyright: at(Label::Copyright),
+            other: at(Label::Other),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -99,6 +125,7 @@ fn render(
                     index: i,
                     label: p.label,
                     confidence: p.confidence,
+                    probabilities: p.into(),
                     words: b.words,
                     path,
                     text: &b.text,
