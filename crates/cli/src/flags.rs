@@ -160,6 +160,10 @@ pub struct LearnerArgs {
     /// Most article-text-only pages the article prior is trained on (drawn by the seed).
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().article_prior_pages)]
     pub prior_pages: usize,
+    /// When no block of a page comes out article, label article the blocks whose article
+    /// probability is at least this share of the page's highest (0 turns it off).
+    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().article_fallback)]
+    pub article_fallback: f64,
 }
 
 impl LearnerArgs {
@@ -169,7 +173,8 @@ impl LearnerArgs {
             .learner(self.params()?)
             .class_balance(self.class_balance)
             .context_rounds(self.context_rounds)
-            .article_prior_pages(self.prior_pages))
+            .article_prior_pages(self.prior_pages)
+            .article_fallback(self.article_fallback))
     }
 
     /// The learner's parameters, checked.

@@ -58,6 +58,11 @@ pub struct ModelParams {
     /// so 0 leaves the data as it is and 1 gives every label the same total weight.
     #[serde(default)]
     pub class_balance: f32,
+    /// Every page has main content: when no block of a page comes out article, the blocks
+    /// whose article probability is at least this share of the page's highest are labelled
+    /// article. 0 turns it off (and is what model files from before it read as).
+    #[serde(default)]
+    pub article_fallback: f64,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -73,6 +78,7 @@ impl Default for ModelParams {
             article_prior: true,
             article_prior_pages: 1500,
             class_balance: 0.0,
+            article_fallback: 0.5,
             seed: 42,
         }
     }
@@ -129,6 +135,13 @@ impl ModelParams {
         self
     }
 
+    /// Set the share of a page's highest article probability that a block needs to be
+    /// labelled article when none is (0 to 1; 0 turns the fallback off).
+    pub fn article_fallback(mut self, share: f64) -> Self {
+        self.article_fallback = share;
+        self
+    }
+
     /// Set the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -146,6 +159,9 @@ impl ModelParams {
         }
         if !(0.0..=1.0).contains(&self.class_balance) {
             return Err(Error::Params("class_balance must be in [0, 1]".into()));
+        }
+        if !(0.0..=1.0).contains(&self.article_fallback) {
+            return Err(Error::Params("article_fallback must be in [0, 1]".into()));
         }
         Ok(ValidModelParams(self))
     }
@@ -495,6 +511,32 @@ fn weight(words: usize) -> f32 {
     1.0 + (words as f32).sqrt()
 }
 
+/// Every page has main content ([`ModelParams::article_fallback`]): when no block with
+/// words came out article, label article those whose article probability is at least
+/// `share` of the page's highest.
+fn article_fallback(preds: &mut [Prediction], words: &[usize], share: f64) {
+    let a = Label::Article.index();
+    let with_words = || preds.iter().zip(words).filter(|(_, &w)| w > 0);
+    if share <= 0.0 || with_words().any(|(p, _)| p.label == Label::Article) {
+        return;
+    }
+    let Some(top) = with_words()
+        .map(|(p, _)| p.probabilities[a])
+        .max_by(f64::total_cmp)
+        .filter(|&t| t > 0.0)
+    else {
+        return;
+    };
+    for (p, _) in preds
+        .iter_mut()
+        .zip(words)
+        .filter(|(p, &w)| w > 0 && p.probabilities[a] >= share * top)
+    {
+        p.label = Label::Article;
+        p.confidence = p.probabilities[a];
+    }
+}
+
 /// Even out the labels' shares of the total weight `w` by `exponent` (see
 /// [`ModelParams::class_balance`]); labels absent from `y` are left out of the mean.
 fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
@@ -566,7 +608,7 @@ impl Model {
         for c in head.context.iter().chain(&head.refine) {
             probs = c.predict_proba(with_context(page, &probs).view());
         }
-        probs
+        let mut preds: Vec<Prediction> = probs
             .rows()
             .into_iter()
             .map(|row| {
@@ -585,7 +627,9 @@ impl Model {
                     probabilities,
                 }
             })
-            .collect()
+            .collect();
+        article_fallback(&mut preds, &page.words, self.params.article_fallback);
+        preds
     }
 
     /// Serialise to JSON.
@@ -738,6 +782,50 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_with_no_article_block_gets_its_likeliest_ones() {
+        let pred = |article: f64, other: f64| {
+            let mut probabilities = [0.0; 6];
+            probabilities[Label::Article.index()] = article;
+            probabilities[Label::Other.index()] = other;
+            Prediction {
+                label: Label::Other,
+                confidence: other,
+                probabilities,
+            }
+        };
+        let page = || {
+            vec![
+                pred(0.4, 0.6),
+                pred(0.3, 0.7),
+                pred(0.1, 0.9),
+                pred(0.9, 0.1),
+            ]
+        };
+        // the fourth block has no words: it neither sets the top nor is promoted
+        let words = [10, 10, 10, 0];
+        let mut preds = page();
+        article_fallback(&mut preds, &words, 0.5);
+        let labels: Vec<Label> = preds.iter().map(|p| p.label).collect();
+        assert_eq!(
+            labels,
+            [Label::Article, Label::Article, Label::Other, Label::Other]
+        );
+        assert_eq!(preds[1].confidence, 0.3);
+        // off, or a page that already has article, is left alone
+        let mut off = page();
+        article_fallback(&mut off, &words, 0.0);
+        assert!(off.iter().all(|p| p.label == Label::Other));
+        let mut has = page();
+        has[2].label = Label::Article;
+        article_fallback(&mut has, &words, 0.5);
+        assert_eq!(has[0].label, Label::Other);
+        assert!(ModelParams::default()
+            .article_fallback(1.5)
+            .check()
+            .is_err());
+    }
 
     #[test]
     fn class_balance_evens_out_label_weights() {

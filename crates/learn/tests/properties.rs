@@ -1,10 +1,12 @@
 //! Properties of classification on arbitrary pages: probabilities are finite and sum to 1,
-//! the label is the most probable of the six, and the same page gives the same answer.
+//! the label is the most probable of the six (or article, by the article fallback, on a
+//! page where no block's most probable label is article), and the same page gives the same
+//! answer.
 
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chaff_extract::{Page, PageLimits};
+use chaff_extract::{Label, Page, PageLimits};
 use chaff_learn::{Dataset, LearnerParams, Model, ModelParams, Prepared};
 use proptest::prelude::*;
 
@@ -60,11 +62,28 @@ proptest! {
         let prepared = Prepared::of_page(&page);
         let a = model().predict(&prepared, plain);
         prop_assert_eq!(a.len(), page.blocks.len());
+        let art = Label::Article.index();
+        let most_probable = |p: &chaff_learn::Prediction| {
+            p.probabilities.iter().all(|v| *v <= p.confidence)
+        };
+        let top = a
+            .iter()
+            .zip(&page.blocks)
+            .filter(|(_, b)| b.words > 0)
+            .map(|(p, _)| p.probabilities[art])
+            .fold(0.0, f64::max);
+        let fallback_page = !a.iter().zip(&page.blocks).any(|(p, b)| {
+            b.words > 0 && p.probabilities.iter().all(|v| *v <= p.probabilities[art])
+        });
         for p in &a {
             prop_assert!(p.probabilities.iter().all(|v| v.is_finite() && *v >= 0.0));
             prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
             prop_assert_eq!(p.probabilities[p.label.index()], p.confidence);
-            prop_assert!(p.probabilities.iter().all(|v| *v <= p.confidence));
+            if !most_probable(p) {
+                prop_assert!(fallback_page);
+                prop_assert_eq!(p.label, Label::Article);
+                prop_assert!(p.confidence >= 0.5 * top);
+            }
         }
         let b = model().predict(&Prepared::of_page(&page), plain);
         prop_assert_eq!(a, b);
