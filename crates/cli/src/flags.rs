@@ -164,6 +164,10 @@ pub struct LearnerArgs {
     /// probability is at least this share of the page's highest (0 turns it off).
     #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().article_fallback)]
     pub article_fallback: f64,
+    /// Leave the final probabilities uncalibrated (no temperature learned from their
+    /// out-of-fold values).
+    #[arg(long)]
+    pub no_calibration: bool,
 }
 
 impl LearnerArgs {
@@ -174,7 +178,8 @@ impl LearnerArgs {
             .class_balance(self.class_balance)
             .context_rounds(self.context_rounds)
             .article_prior_pages(self.prior_pages)
-            .article_fallback(self.article_fallback))
+            .article_fallback(self.article_fallback)
+            .calibrate(!self.no_calibration))
     }
 
     /// The learner's parameters, checked.

@@ -63,6 +63,11 @@ pub struct ModelParams {
     /// article. 0 turns it off (and is what model files from before it read as).
     #[serde(default)]
     pub article_fallback: f64,
+    /// Whether each head learns a temperature for its final probabilities from their
+    /// out-of-fold values, so that `confidence` matches how often the label is right.
+    /// Labels do not change. Older model files read it as off.
+    #[serde(default)]
+    pub calibrate: bool,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -79,6 +84,7 @@ impl Default for ModelParams {
             article_prior_pages: 1500,
             class_balance: 0.0,
             article_fallback: 0.5,
+            calibrate: true,
             seed: 42,
         }
     }
@@ -142,6 +148,12 @@ impl ModelParams {
         self
     }
 
+    /// Turn the calibration of the final probabilities on or off.
+    pub fn calibrate(mut self, on: bool) -> Self {
+        self.calibrate = on;
+        self
+    }
+
     /// Set the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -175,6 +187,10 @@ pub struct Head {
     /// Later rounds of the context stage, each over the round before's probabilities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     refine: Vec<Classifier>,
+    /// Temperature of the final probabilities (each raised to `1 / temperature`, then
+    /// renormalised), learned from their out-of-fold values; none when not calibrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
 }
 
 /// What the model was trained on.
@@ -368,18 +384,27 @@ impl ValidModelParams {
         balance(&y, &mut w, p.class_balance);
         progress("first stage");
         let first = p.learner.fit(x, &y, &w, p.seed)?;
+        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+        let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
         if !p.context {
+            let temperature = if p.calibrate {
+                progress("calibration");
+                let oof = self.out_of_fold(views, &folds, None, &first)?;
+                Some(fit_temperature(&oof, views))
+            } else {
+                None
+            };
             return Ok(Head {
                 first,
                 context: None,
                 refine: Vec::new(),
+                temperature,
             });
         }
-        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
-        let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
         progress("context folds");
         let mut probs = self.out_of_fold(views, &folds, None, &first)?;
         let mut rounds = Vec::with_capacity(p.context_rounds);
+        let mut temperature = None;
         for r in 0..p.context_rounds {
             progress(&format!("context stage, round {}", r + 1));
             let (x2, y2, mut w2) = stack(views, Some(&probs));
@@ -389,6 +414,10 @@ impl ValidModelParams {
                 .fit(x2, &y2, &w2, p.seed.wrapping_add(1 + r as u64))?;
             if r + 1 < p.context_rounds {
                 probs = self.out_of_fold(views, &folds, Some(&probs), &model)?;
+            } else if p.calibrate {
+                progress("calibration");
+                let oof = self.out_of_fold(views, &folds, Some(&probs), &model)?;
+                temperature = Some(fit_temperature(&oof, views));
             }
             rounds.push(model);
         }
@@ -397,6 +426,7 @@ impl ValidModelParams {
             first,
             context: rounds.next(),
             refine: rounds.collect(),
+            temperature,
         })
     }
 
@@ -511,6 +541,59 @@ fn weight(words: usize) -> f32 {
     1.0 + (words as f32).sqrt()
 }
 
+/// Raise each probability to `1 / t` and renormalise: `t > 1` softens, `t < 1` sharpens;
+/// the order of the labels never changes.
+fn temper(p: &mut [f64], t: f64) {
+    let logs: Vec<f64> = p.iter().map(|v| v.max(1e-300).ln() / t).collect();
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|l| (l - top).exp()).sum();
+    for (v, l) in p.iter_mut().zip(&logs) {
+        *v = (l - top).exp() / sum;
+    }
+}
+
+/// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on
+/// the gold labels of `views` (golden-section search over its logarithm, −3 to 3).
+fn fit_temperature(oof: &[Array2<f64>], views: &[(&Prepared, &[Label])]) -> f64 {
+    let mut rows: Vec<(Vec<f64>, usize)> = Vec::new();
+    for (probs, (_, labels)) in oof.iter().zip(views) {
+        for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
+            rows.push((row.to_vec(), l.index()));
+        }
+    }
+    let loss = |log_t: f64| -> f64 {
+        let t = log_t.exp();
+        rows.iter()
+            .map(|(row, y)| {
+                let mut p = row.clone();
+                temper(&mut p, t);
+                -p[*y].max(1e-300).ln()
+            })
+            .sum()
+    };
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (-3.0f64, 3.0f64);
+    let mut c = b - g * (b - a);
+    let mut d = a + g * (b - a);
+    let (mut fc, mut fd) = (loss(c), loss(d));
+    for _ in 0..60 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - g * (b - a);
+            fc = loss(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + g * (b - a);
+            fd = loss(d);
+        }
+    }
+    ((a + b) / 2.0).exp()
+}
+
 /// Every page has main content ([`ModelParams::article_fallback`]): when no block with
 /// words came out article, label article those whose article probability is at least
 /// `share` of the page's highest.
@@ -607,6 +690,11 @@ impl Model {
         let mut probs = p1;
         for c in head.context.iter().chain(&head.refine) {
             probs = c.predict_proba(with_context(page, &probs).view());
+        }
+        if let Some(t) = head.temperature {
+            for mut row in probs.rows_mut() {
+                temper(row.as_slice_mut().expect("standard layout"), t);
+            }
         }
         let mut preds: Vec<Prediction> = probs
             .rows()
@@ -774,6 +862,11 @@ impl Model {
                 check(c, first_cols + model.context_columns.len())
                     .map_err(|m| err(format!("{name} head: context stage round {} {m}", r + 1)))?;
             }
+            if let Some(t) = head.temperature.filter(|t| !(t.is_finite() && *t > 0.0)) {
+                return Err(err(format!(
+                    "{name} head: temperature {t} is not a positive number"
+                )));
+            }
         }
         Ok(model)
     }
@@ -782,6 +875,55 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_temperature_undoes_overconfidence() {
+        use rand::Rng;
+        // true probabilities of three labels, gold labels drawn from them, and a model that
+        // reports them sharpened (temperature 0.5): the fit should find about 2
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut probs = Array2::zeros((4000, 6));
+        let mut labels = Vec::new();
+        for i in 0..4000 {
+            let mut q = [0.0; 6];
+            for v in q.iter_mut().take(3) {
+                *v = rng.gen_range(0.05..1.0);
+            }
+            let sum: f64 = q.iter().sum();
+            q.iter_mut().for_each(|v| *v /= sum);
+            let mut u: f64 = rng.gen();
+            let mut y = 2;
+            for (j, v) in q.iter().enumerate().take(3) {
+                if u < *v {
+                    y = j;
+                    break;
+                }
+                u -= v;
+            }
+            labels.push(Label::ALL[y]);
+            temper(&mut q, 0.5);
+            for j in 0..6 {
+                probs[[i, j]] = q[j];
+            }
+        }
+        let page = Prepared {
+            rows: chaff_extract::FeatureRows {
+                cols: 0,
+                values: Vec::new(),
+            },
+            containers: Vec::new(),
+            headings: Vec::new(),
+            words: Vec::new(),
+        };
+        let t = fit_temperature(&[probs], &[(&page, labels.as_slice())]);
+        assert!((t - 2.0).abs() < 0.2, "temperature {t}");
+        // tempering keeps a distribution and the order of the labels
+        let mut p = [0.5, 0.3, 0.2, 0.0, 0.0, 0.0];
+        temper(&mut p, 2.0);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(p[0] > p[1] && p[1] > p[2] && p[2] > p[3]);
+        assert!(p[0] < 0.5, "softened");
+    }
 
     #[test]
     fn a_page_with_no_article_block_gets_its_likeliest_ones() {
@@ -894,10 +1036,16 @@ mod tests {
             .seed(7)
             .check()
             .unwrap();
+        let uncalibrated = ModelParams::default()
+            .learner(quick_boosted())
+            .calibrate(false)
+            .check()
+            .unwrap();
         for params in [
             small(quick_boosted()),
             small(LearnerParams::logistic()),
             two_rounds,
+            uncalibrated,
         ] {
             let model = params.fit(&data, &|_| {}).unwrap();
             assert_eq!(
@@ -905,6 +1053,7 @@ mod tests {
                 model.params.context_rounds - 1,
                 "one classifier per context round"
             );
+            assert_eq!(model.html.temperature.is_some(), model.params.calibrate);
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("m.json.gz");
             model.save(&path).unwrap();
@@ -1023,5 +1172,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing column"), "{err}");
+        // a temperature must be a positive number
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(
+            v["html"]["temperature"].is_number(),
+            "calibrated by default"
+        );
+        v["html"]["temperature"] = serde_json::json!(-1.0);
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("temperature -1"), "{err}");
     }
 }
