@@ -33,28 +33,17 @@ struct BlockOut<'a> {
     text: &'a str,
 }
 
-/// All six labels' probabilities of a block, by label name.
-#[derive(Serialize)]
-struct Probabilities {
-    article: f64,
-    related: f64,
-    recent: f64,
-    directory: f64,
-    copyright: f64,
-    other: f64,
-}
+/// All six labels' probabilities of a block, by label name, in [`Label::ALL`] order.
+struct Probabilities([f64; 6]);
 
-impl From<&Prediction> for Probabilities {
-    fn from(p: &Prediction) -> Probabilities {
-        let at = |l: Label| p.probabilities[l.index()];
-        Probabilities {
-            article: at(Label::Article),
-            related: at(Label::Related),
-            recent: at(Label::Recent),
-            directory: at(Label::Directory),
-            copyright: at(Label::Copyright),
-            other: at(Label::Other),
+impl Serialize for Probabilities {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(Label::ALL.len()))?;
+        for (l, p) in Label::ALL.iter().zip(&self.0) {
+            map.serialize_entry(l.as_str(), p)?;
         }
+        map.end()
     }
 }
 
@@ -125,7 +114,7 @@ fn render(
                     index: i,
                     label: p.label,
                     confidence: p.confidence,
-                    probabilities: p.into(),
+                    probabilities: Probabilities(p.probabilities),
                     words: b.words,
                     path,
                     text: &b.text,
