@@ -555,21 +555,18 @@ fn temper(p: &mut [f64], t: f64) {
 /// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on
 /// the gold labels of `views` (golden-section search over its logarithm, −3 to 3).
 fn fit_temperature(oof: &[Array2<f64>], views: &[(&Prepared, &[Label])]) -> f64 {
-    let mut rows: Vec<(Vec<f64>, usize)> = Vec::new();
-    for (probs, (_, labels)) in oof.iter().zip(views) {
-        for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
-            rows.push((row.to_vec(), l.index()));
-        }
-    }
     let loss = |log_t: f64| -> f64 {
         let t = log_t.exp();
-        rows.iter()
-            .map(|(row, y)| {
-                let mut p = row.clone();
+        let mut p = [0f64; 6];
+        let mut sum = 0.0;
+        for (probs, (_, labels)) in oof.iter().zip(views) {
+            for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
+                p.iter_mut().zip(row.iter()).for_each(|(a, b)| *a = *b);
                 temper(&mut p, t);
-                -p[*y].max(1e-300).ln()
-            })
-            .sum()
+                sum -= p[l.index()].max(1e-300).ln();
+            }
+        }
+        sum
     };
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let (mut a, mut b) = (-3.0f64, 3.0f64);
