@@ -27,8 +27,11 @@ pub const SEMANTIC_TAGS: [&str; 16] = [
 /// How many levels of ancestors a block remembers for container features.
 pub const CONTAINER_LEVELS: usize = 3;
 
-/// A text block of a page: the text a block-level element holds outside its nested
-/// block-level elements (text in inline elements belongs to the enclosing block).
+/// A text block of a page: a run of text that a block-level element holds outside its
+/// nested block-level elements (text in inline elements belongs to the enclosing block).
+/// Where nested block elements interrupt an element's own text (`<div>intro<p>…</p>tail
+/// </div>`), each uninterrupted run is a block of its own, in document order, sharing the
+/// element (and its path) with the element's other runs.
 #[derive(Debug, Clone)]
 pub struct Block {
     /// The block's text, white space collapsed.
@@ -61,6 +64,8 @@ pub struct Block {
     pub signatures: [u64; CONTAINER_LEVELS],
     /// The DOM node, for pages that have one.
     pub node: Option<NodeId>,
+    /// Which run of the element's text this block is (0 for the first).
+    pub run: usize,
     /// The gold label from `data-block-label`, when the page carries one. Never a feature.
     pub gold: Option<Label>,
 }
@@ -84,6 +89,7 @@ impl Block {
             containers: [None; CONTAINER_LEVELS],
             signatures: [0; CONTAINER_LEVELS],
             node: None,
+            run: 0,
             gold: None,
         }
     }

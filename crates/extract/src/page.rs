@@ -155,6 +155,10 @@ pub struct Page {
     pub dom: Option<Html>,
     /// `data-block-label` values that are not labels, as found (a labelled page's errors).
     pub bad_labels: Vec<String>,
+    /// The text nodes of blocks that are a later run of their element's text (see
+    /// [`Block`]), each with the index of its block: how a writer tells the runs of one
+    /// element apart.
+    pub run_texts: HashMap<NodeId, usize>,
 }
 
 impl std::fmt::Debug for Page {
@@ -203,6 +207,7 @@ impl Page {
             url: None,
             dom: None,
             bad_labels: Vec::new(),
+            run_texts: HashMap::new(),
         })
     }
 
@@ -250,12 +255,26 @@ impl Page {
             ..Segmenter::default()
         };
         seg.run(&dom, limits)?;
+        // slots of blocks that turned out empty are dropped: number the others
+        let mut index = Vec::with_capacity(seg.blocks.len());
+        let mut kept = 0;
+        for b in &seg.blocks {
+            index.push(kept);
+            kept += b.is_some() as usize;
+        }
+        let run_texts = seg
+            .run_texts
+            .iter()
+            .filter(|(_, slot)| seg.blocks[*slot].is_some())
+            .map(|&(node, slot)| (node, index[slot]))
+            .collect();
         Ok(Page {
             blocks: seg.blocks.into_iter().flatten().collect(),
             title: seg.title,
             url: seg.url,
             dom: Some(dom),
             bad_labels: seg.bad_labels,
+            run_texts,
         })
     }
 
@@ -340,6 +359,13 @@ struct Frame {
     link: bool,
     /// The label it carries, if any.
     label: Option<Label>,
+    /// For a block element: whether a nested block element with text has come since its
+    /// current run of text began (its next text starts a new run).
+    interrupted: bool,
+    /// For a block element: whether it or a block nested in it has shown text so far.
+    shown: bool,
+    /// For a block element: links opened since the interruption, for the next run.
+    pending_links: usize,
 }
 
 /// Link targets a block remembers.
@@ -363,6 +389,8 @@ struct Segmenter {
     bad_labels: Vec<String>,
     /// Read `<noscript>` content as page text (a rescue reading, see [`Page::from_html`]).
     read_noscript: bool,
+    /// Text nodes of later runs, with their block's slot.
+    run_texts: Vec<(NodeId, usize)>,
 }
 
 impl Segmenter {
@@ -421,7 +449,7 @@ impl Segmenter {
                         }
                         self.open(node.id(), el, limits)?;
                     }
-                    Node::Text(ref t) if self.skip_depth == 0 => self.text(t),
+                    Node::Text(ref t) if self.skip_depth == 0 => self.text(node.id(), t, limits)?,
                     _ => {}
                 },
                 Edge::Close(node) => {
@@ -440,6 +468,20 @@ impl Segmenter {
 
     fn current_slot(&self) -> Option<usize> {
         self.frames.iter().rev().find_map(|f| f.slot)
+    }
+
+    /// The innermost open block element.
+    fn block_frame(&mut self) -> Option<&mut Frame> {
+        self.frames.iter_mut().rev().find(|f| f.slot.is_some())
+    }
+
+    fn check_blocks(&self, limits: PageLimits) -> Result<()> {
+        if self.live >= limits.max_blocks {
+            return Err(Error::TooManyBlocks {
+                limit: limits.max_blocks,
+            });
+        }
+        Ok(())
     }
 
     fn open(&mut self, id: NodeId, el: &scraper::node::Element, limits: PageLimits) -> Result<()> {
@@ -462,9 +504,13 @@ impl Segmenter {
             self.links_open += 1;
             self.link_targets
                 .push(el.attr("href").map(|h| h.trim().to_string()));
-            if let Some(slot) = self.current_slot() {
-                if let Some(b) = self.blocks[slot].as_mut() {
-                    b.links += 1;
+            if let Some(f) = self.block_frame() {
+                if f.interrupted {
+                    f.pending_links += 1;
+                } else if let Some(slot) = f.slot {
+                    if let Some(b) = self.blocks[slot].as_mut() {
+                        b.links += 1;
+                    }
                 }
             }
         }
@@ -474,11 +520,7 @@ impl Segmenter {
             }
         }
         let slot = if BLOCK.contains(&name) {
-            if self.live >= limits.max_blocks {
-                return Err(Error::TooManyBlocks {
-                    limit: limits.max_blocks,
-                });
-            }
+            self.check_blocks(limits)?;
             Some(self.start_block(id, name, &tokens, signature, label))
         } else {
             None
@@ -498,6 +540,9 @@ impl Segmenter {
             ordinal: self.elements,
             link: is_link,
             label,
+            interrupted: false,
+            shown: false,
+            pending_links: 0,
         });
         Ok(())
     }
@@ -539,16 +584,47 @@ impl Segmenter {
             containers,
             signatures,
             node: Some(id),
+            run: 0,
             gold: Some(gold.unwrap_or(Label::Other)),
         }));
         self.raw.push(String::new());
         self.blocks.len() - 1
     }
 
-    fn text(&mut self, t: &str) {
-        let Some(slot) = self.current_slot() else {
-            return;
+    fn text(&mut self, node: NodeId, t: &str, limits: PageLimits) -> Result<()> {
+        let Some(f) = self.frames.iter().rposition(|f| f.slot.is_some()) else {
+            return Ok(());
         };
+        let mut slot = self.frames[f].slot.unwrap_or_default();
+        if self.frames[f].interrupted && !t.trim().is_empty() {
+            // nested blocks came between this text and the element's earlier text: it
+            // starts a new block, after them in document order
+            self.check_blocks(limits)?;
+            let template = self.blocks[slot].as_ref().map(|b| Block {
+                text: String::new(),
+                words: 0,
+                chars: 0,
+                link_chars: 0,
+                links: std::mem::take(&mut self.frames[f].pending_links),
+                hrefs: Vec::new(),
+                run: b.run + 1,
+                gold: Some(self.labels_open.last().copied().unwrap_or(Label::Other)),
+                ..b.clone()
+            });
+            if self.finish(slot) {
+                self.frames[f].shown = true;
+            }
+            self.frames[f].interrupted = false;
+            if let Some(b) = template {
+                self.blocks.push(Some(b));
+                self.raw.push(String::new());
+                slot = self.blocks.len() - 1;
+                self.frames[f].slot = Some(slot);
+            }
+        }
+        if self.blocks[slot].as_ref().is_some_and(|b| b.run > 0) {
+            self.run_texts.push((node, slot));
+        }
         self.raw[slot].push_str(t);
         if self.links_open > 0 {
             if let Some(b) = self.blocks[slot].as_mut() {
@@ -561,6 +637,7 @@ impl Segmenter {
                 }
             }
         }
+        Ok(())
     }
 
     fn close(&mut self) {
@@ -578,18 +655,35 @@ impl Segmenter {
             self.labels_open.pop();
         }
         if let Some(slot) = frame.slot {
-            let raw = std::mem::take(&mut self.raw[slot]);
-            let text = crate::text::collapse_whitespace(&raw);
-            if text.is_empty() {
-                self.blocks[slot] = None;
-            } else if let Some(b) = self.blocks[slot].as_mut() {
-                self.live += 1;
-                b.words = crate::text::word_count(&text);
-                b.chars = text.chars().filter(|c| !c.is_whitespace()).count();
-                b.link_chars = b.link_chars.min(b.chars);
-                b.text = text;
+            if let Some(b) = self.blocks[slot].as_mut() {
+                b.links += frame.pending_links;
+            }
+            let shown = self.finish(slot) | frame.shown;
+            // text shown inside a block interrupts its parent's run (an empty one does not)
+            if let Some(parent) = self.block_frame().filter(|_| shown) {
+                parent.interrupted = true;
+                parent.shown = true;
             }
         }
+    }
+
+    /// Close a block's text: collapse it and count it, or drop the block when it is empty.
+    /// Whether it had text.
+    fn finish(&mut self, slot: usize) -> bool {
+        let raw = std::mem::take(&mut self.raw[slot]);
+        let text = crate::text::collapse_whitespace(&raw);
+        if text.is_empty() {
+            self.blocks[slot] = None;
+            return false;
+        }
+        if let Some(b) = self.blocks[slot].as_mut() {
+            self.live += 1;
+            b.words = crate::text::word_count(&text);
+            b.chars = text.chars().filter(|c| !c.is_whitespace()).count();
+            b.link_chars = b.link_chars.min(b.chars);
+            b.text = text;
+        }
+        true
     }
 }
 
@@ -690,7 +784,7 @@ mod tests {
         let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["Intro bold texttail", "First link para.", "One", "Two"]
+            ["Intro bold text", "First link para.", "tail", "One", "Two"]
         );
         assert_eq!(p.title, "The Title");
         let para = &p.blocks[1];
@@ -698,14 +792,72 @@ mod tests {
         assert_eq!(para.words, 3);
         assert_eq!(para.link_chars, 4);
         assert_eq!(para.links, 1);
-        let li = &p.blocks[2];
+        let li = &p.blocks[3];
         assert!(li.within[SEMANTIC_TAGS.iter().position(|t| *t == "ul").unwrap()]);
         assert_eq!(li.link_density(), 1.0);
         // the two list items repeat one structure inside one container
-        assert_eq!(p.blocks[2].containers[0], p.blocks[3].containers[0]);
-        assert_eq!(p.blocks[2].signatures[0], p.blocks[3].signatures[0]);
+        assert_eq!(p.blocks[3].containers[0], p.blocks[4].containers[0]);
+        assert_eq!(p.blocks[3].signatures[0], p.blocks[4].signatures[0]);
         assert_eq!(p.paths()[1], "/html[1]/body[1]/div[1]/p[1]");
-        assert_eq!(p.paths()[3], "/html[1]/body[1]/ul[1]/li[2]");
+        assert_eq!(p.paths()[4], "/html[1]/body[1]/ul[1]/li[2]");
+        // the div's text after its paragraph is a second run of the same element
+        assert_eq!((p.blocks[0].run, p.blocks[2].run), (0, 1));
+        assert_eq!(p.paths()[2], p.paths()[0]);
+        assert_eq!(p.blocks[2].containers, p.blocks[0].containers);
+    }
+
+    #[test]
+    fn a_run_after_nested_blocks_takes_its_own_links_and_gold() {
+        let p = page(
+            "<body><div data-block-label=article>Lead <a href=/a>one</a>\
+             <p>Body</p> <a href=/b><img src=x></a><span data-block-label=copyright>\
+             <a href=/c>© 2024</a> Outlet</span></div><p>x</p></body>",
+        );
+        let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["Lead one", "Body", "© 2024 Outlet", "x"]);
+        let lead = &p.blocks[0];
+        assert_eq!(
+            (lead.links, lead.hrefs.as_slice()),
+            (1, &["/a".to_string()][..])
+        );
+        // the image link and the © link both opened after the paragraph
+        let tail = &p.blocks[2];
+        assert_eq!(
+            (tail.links, tail.hrefs.as_slice()),
+            (2, &["/c".to_string()][..])
+        );
+        let gold: Vec<_> = p.blocks.iter().map(|b| b.gold.unwrap()).collect();
+        assert_eq!(
+            gold,
+            [
+                Label::Article,
+                Label::Article,
+                Label::Copyright,
+                Label::Other
+            ]
+        );
+    }
+
+    #[test]
+    fn an_element_whose_text_all_follows_its_nested_blocks_is_one_block_after_them() {
+        let p = page("<body><div><p>a</p><p>b</p>c <i>d</i></div></body>");
+        let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["a", "b", "c d"]);
+    }
+
+    #[test]
+    fn only_nested_blocks_with_text_split_a_run() {
+        // an empty <div> (an injected badge) inside a citation leaves it one block; text
+        // deeper down (<div><p>) splits as text right inside does
+        let p = page(
+            "<body><li>\"Title\"<div class=badge><div></div></div>. Publisher, 2017.</li>\
+             <div>before<div><section><p>inner</p></section></div>after</div></body>",
+        );
+        let texts: Vec<_> = p.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["\"Title\". Publisher, 2017.", "before", "inner", "after"]
+        );
     }
 
     #[test]

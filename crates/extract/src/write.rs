@@ -61,12 +61,15 @@ pub fn write_html<W: Write>(
     out: W,
     opts: HtmlOptions,
 ) -> Result<()> {
-    let by_node: HashMap<NodeId, Label> = page
-        .blocks
-        .iter()
-        .zip(labels)
-        .filter_map(|(b, &l)| b.node.map(|n| (n, l)))
-        .collect();
+    // an element carries the label of its first block; a later run of its text with
+    // another label has its text nodes wrapped in a labelled <span>
+    let mut by_node: HashMap<NodeId, Label> = HashMap::new();
+    for (b, &l) in page.blocks.iter().zip(labels) {
+        if let Some(n) = b.node {
+            by_node.entry(n).or_insert(l);
+        }
+    }
+    let span = QualName::new(None, html5ever::ns!(html), LocalName::from("span"));
     let mut ser = HtmlSerializer::new(
         out,
         SerializeOpts {
@@ -97,7 +100,21 @@ pub fn write_html<W: Write>(
                     Node::Comment(c) if !opts.overlay => {
                         ser.write_comment(c).map_err(Error::Write)?
                     }
-                    Node::Text(t) => ser.write_text(t).map_err(Error::Write)?,
+                    Node::Text(t) => {
+                        let run = page.run_texts.get(&node.id()).and_then(|&i| {
+                            let element = page.blocks[i].node.and_then(|n| by_node.get(&n));
+                            (element != Some(&labels[i])).then_some(labels[i])
+                        });
+                        if let Some(l) = run {
+                            let attrs = [(&attr_name, l.as_str())];
+                            ser.start_elem(span.clone(), attrs.into_iter())
+                                .map_err(Error::Write)?;
+                        }
+                        ser.write_text(t).map_err(Error::Write)?;
+                        if run.is_some() {
+                            ser.end_elem(span.clone()).map_err(Error::Write)?;
+                        }
+                    }
                     Node::Element(el) => {
                         let name = el.name();
                         if opts.overlay && UNSAFE_ELEMENTS.contains(&name) {
@@ -272,6 +289,38 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(r#"<li data-block-label="recent">"#), "{out}");
+        let again = Page::from_html(&out, PageLimits::default()).unwrap();
+        let gold: Vec<_> = again.blocks.iter().map(|b| b.gold.unwrap()).collect();
+        assert_eq!(gold, labels);
+    }
+
+    #[test]
+    fn runs_of_one_element_keep_their_own_labels() {
+        // the body's text before and after the paragraph is two blocks of one element
+        let src = "<html><body>Intro <b>words</b><p>Story</p>tail <a href=/c>©</a> 2024\
+                   <p>More</p>end</body></html>";
+        let page = Page::from_html(src, PageLimits::default()).unwrap();
+        let texts: Vec<_> = page.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Intro words", "Story", "tail © 2024", "More", "end"]
+        );
+        let labels = [
+            Label::Directory,
+            Label::Article,
+            Label::Copyright,
+            Label::Article,
+            Label::Directory,
+        ];
+        let out = html_string(&page, &labels, HtmlOptions::default()).unwrap();
+        assert!(
+            out.contains(r#"<body data-block-label="directory">Intro"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<span data-block-label="copyright">tail </span>"#),
+            "{out}"
+        );
         let again = Page::from_html(&out, PageLimits::default()).unwrap();
         let gold: Vec<_> = again.blocks.iter().map(|b| b.gold.unwrap()).collect();
         assert_eq!(gold, labels);

@@ -70,6 +70,7 @@ pub fn text_view(page: &Page) -> Page {
         url: None,
         dom: None,
         bad_labels: Vec::new(),
+        run_texts: Default::default(),
     }
 }
 
