@@ -17,10 +17,10 @@ use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
 use crate::Page;
 
 /// Version of the feature schema; a model records it and refuses rows of another version.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
-const CLASS_BUCKETS: usize = 64;
-const ANCESTOR_BUCKETS: usize = 64;
+const CLASS_BUCKETS: usize = 128;
+const ANCESTOR_BUCKETS: usize = 256;
 const HEADING_BUCKETS: usize = 128;
 const SHORT_TEXT_BUCKETS: usize = 128;
 /// Blocks of at most this many words contribute their words as hashed features.
