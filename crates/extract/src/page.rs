@@ -466,13 +466,14 @@ impl Segmenter {
         Ok(())
     }
 
-    fn current_slot(&self) -> Option<usize> {
-        self.frames.iter().rev().find_map(|f| f.slot)
+    /// The innermost open block element, as an index into `frames`.
+    fn block_frame(&self) -> Option<usize> {
+        self.frames.iter().rposition(|f| f.slot.is_some())
     }
 
-    /// The innermost open block element.
-    fn block_frame(&mut self) -> Option<&mut Frame> {
-        self.frames.iter_mut().rev().find(|f| f.slot.is_some())
+    /// The block that text arriving now belongs to.
+    fn current_slot(&self) -> Option<usize> {
+        self.block_frame().and_then(|f| self.frames[f].slot)
     }
 
     fn check_blocks(&self, limits: PageLimits) -> Result<()> {
@@ -505,9 +506,9 @@ impl Segmenter {
             self.link_targets
                 .push(el.attr("href").map(|h| h.trim().to_string()));
             if let Some(f) = self.block_frame() {
-                if f.interrupted {
-                    f.pending_links += 1;
-                } else if let Some(slot) = f.slot {
+                if self.frames[f].interrupted {
+                    self.frames[f].pending_links += 1;
+                } else if let Some(slot) = self.frames[f].slot {
                     if let Some(b) = self.blocks[slot].as_mut() {
                         b.links += 1;
                     }
@@ -592,7 +593,7 @@ impl Segmenter {
     }
 
     fn text(&mut self, node: NodeId, t: &str, limits: PageLimits) -> Result<()> {
-        let Some(f) = self.frames.iter().rposition(|f| f.slot.is_some()) else {
+        let Some(f) = self.block_frame() else {
             return Ok(());
         };
         let mut slot = self.frames[f].slot.unwrap_or_default();
@@ -661,8 +662,8 @@ impl Segmenter {
             let shown = self.finish(slot) | frame.shown;
             // text shown inside a block interrupts its parent's run (an empty one does not)
             if let Some(parent) = self.block_frame().filter(|_| shown) {
-                parent.interrupted = true;
-                parent.shown = true;
+                self.frames[parent].interrupted = true;
+                self.frames[parent].shown = true;
             }
         }
     }
