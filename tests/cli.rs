@@ -290,6 +290,46 @@ fn a_broken_page_does_not_stop_the_batch() {
     );
 }
 
+/// Pages go through in batches of a few per thread: output keeps input order across batch
+/// boundaries with one thread and with two, and a broken page in the middle of the input
+/// costs only itself.
+#[test]
+fn many_pages_keep_their_order_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..19 {
+        let name = dir.path().join(format!("p{i:02}.html"));
+        if i == 9 {
+            std::fs::write(name.with_extension("html.gz"), [0x1f, 0x8b, 8, 0]).unwrap();
+        } else {
+            std::fs::write(name, format!("<p>Page number {i} has a few words.</p>")).unwrap();
+        }
+    }
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2"] {
+        let o = chaff!("classify", "--format", "jsonl", "--jobs", jobs, dir.path());
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        assert!(err.contains("p09.html.gz"), "{err}");
+        assert!(err.contains("18 pages classified, 1 failed"), "{err}");
+        let mut files: Vec<String> = jsonl(&o)
+            .iter()
+            .map(|r| r["file"].as_str().unwrap().to_string())
+            .collect();
+        files.dedup();
+        let want: Vec<String> = (0..19)
+            .filter(|&i| i != 9)
+            .map(|i| format!("p{i:02}.html"))
+            .collect();
+        let got: Vec<&str> = files
+            .iter()
+            .map(|f| f.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(got, want);
+        outputs.push(o.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
+
 #[test]
 fn bad_model_file_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();

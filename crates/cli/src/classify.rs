@@ -12,8 +12,11 @@ use serde::Serialize;
 use crate::flags::{ClassifyArgs, Extract, Format};
 use crate::input::{expand, jobs, Job, Tally};
 
-/// Pages handled per parallel batch: bounds memory however many pages there are.
-const CHUNK: usize = 32;
+/// Pages handled per parallel batch, per thread: bounds memory however many pages there
+/// are. A batch holds its pages' bytes and rendered output until it is printed; 4 a thread
+/// peaked at 60 MiB on one core where 32 a batch peaked at 65, at the same speed
+/// (BENCHMARKS.md).
+const PAGES_PER_THREAD: usize = 4;
 
 #[derive(Serialize)]
 struct BlockOut<'a> {
@@ -180,8 +183,9 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut done = 0usize;
     let tally = Tally::default();
     let mut stream = jobs(files, args.input, limits, tally.clone()).peekable();
+    let chunk = PAGES_PER_THREAD * pool.current_num_threads();
     while stream.peek().is_some() {
-        let mut batch: Vec<Job> = stream.by_ref().take(CHUNK).collect();
+        let mut batch: Vec<Job> = stream.by_ref().take(chunk).collect();
         let results: Vec<anyhow::Result<Vec<u8>>> = pool.install(|| {
             batch
                 .par_iter_mut()
