@@ -14,7 +14,7 @@ use crate::input::{expand, jobs, Job, Tally};
 
 /// Pages handled per parallel batch, per thread: bounds memory however many pages there
 /// are. A batch holds its pages' bytes and rendered output until it is printed; 4 a thread
-/// peaked at 60 MiB on one core where 32 a batch peaked at 65, at the same speed
+/// peaked at 60 MiB on one core where 32 a batch peaked at 65, within 2% of the speed
 /// (BENCHMARKS.md).
 const PAGES_PER_THREAD: usize = 4;
 
