@@ -407,6 +407,26 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         "datasets/examples/news.html"
     );
     assert!(o.status.success());
+    // the cue table is on by default and --no-cues leaves it out
+    let with: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert!(with["params"]["cues"].as_bool().unwrap());
+    assert_eq!(with["cues"]["groups"].as_array().unwrap().len(), 3);
+    let plain = dir.path().join("no-cues.json");
+    let o = chaff!(
+        "train",
+        "--data",
+        "datasets/mini",
+        "--out",
+        &plain,
+        "--learner",
+        "logistic",
+        "--no-cues"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let without: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
+    assert!(!without["params"]["cues"].as_bool().unwrap());
+    assert!(without.get("cues").is_none());
     // cross-validation by outlet runs and reports
     let o = chaff!(
         "eval",

@@ -168,6 +168,9 @@ pub struct LearnerArgs {
     /// out-of-fold values).
     #[arg(long)]
     pub no_calibration: bool,
+    /// Leave out the learned cue table of class/id tokens and heading words.
+    #[arg(long)]
+    pub no_cues: bool,
 }
 
 impl LearnerArgs {
@@ -179,7 +182,8 @@ impl LearnerArgs {
             .context_rounds(self.context_rounds)
             .article_prior_pages(self.prior_pages)
             .article_fallback(self.article_fallback)
-            .calibrate(!self.no_calibration))
+            .calibrate(!self.no_calibration)
+            .cues(!self.no_cues))
     }
 
     /// The learner's parameters, checked.

@@ -21,10 +21,15 @@ pub const SCHEMA_VERSION: u32 = 5;
 
 const CLASS_BUCKETS: usize = 128;
 const ANCESTOR_BUCKETS: usize = 256;
+/// A power of two, so the low 32 bits of a word's hash choose its bucket as all 64 would.
 const HEADING_BUCKETS: usize = 128;
 const SHORT_TEXT_BUCKETS: usize = 128;
 /// Blocks of at most this many words contribute their words as hashed features.
 const SHORT_TEXT_WORDS: usize = 6;
+/// Most words of a region title that describe the blocks under it.
+const HEADING_WORDS: usize = 12;
+/// How many blocks below its title a block still counts as in the title's region.
+const HEADING_REACH: usize = 40;
 
 /// Tag groups that get a one-hot feature each; anything else is `tag_other`.
 const TAG_GROUPS: &[(&str, &[&str])] = &[
@@ -212,6 +217,28 @@ pub fn region_titles(page: &Page) -> Vec<bool> {
         .collect()
 }
 
+/// The hashed words of the region title each block sits under: the nearest title (see
+/// [`region_titles`], which gives `titles`) above the block and at most [`HEADING_REACH`]
+/// blocks before it, none without one. Every teaser of a "Most read" list gets the words
+/// of "Most read". A word's hash is the low 32 bits of its xxh3 hash.
+pub fn region_heading_words(page: &Page, titles: &[bool]) -> Vec<Vec<u32>> {
+    let mut last: Option<usize> = None;
+    let mut out = Vec::with_capacity(page.blocks.len());
+    for (i, &is_title) in titles.iter().enumerate().take(page.blocks.len()) {
+        out.push(match last.filter(|&h| i - h <= HEADING_REACH) {
+            Some(h) => crate::text::words(&page.blocks[h].text)
+                .take(HEADING_WORDS)
+                .map(|w| xxh3_64(w.as_bytes()) as u32)
+                .collect(),
+            None => Vec::new(),
+        });
+        if is_title {
+            last = Some(i);
+        }
+    }
+    out
+}
+
 /// Separators that join items of a list written on one line ("Home | News | Sport").
 const SEPARATORS: &[&str] = &[
     " | ", " - ", " · ", " • ", " / ", " » ", " › ", " – ", " :: ",
@@ -331,6 +358,7 @@ fn extract(page: &Page) -> FeatureRows {
         .collect();
 
     let titles = region_titles(page);
+    let heading_words = region_heading_words(page, &titles);
     let targets = crate::targets::block_columns(page);
     let story = crate::targets::SHARES
         .iter()
@@ -488,10 +516,8 @@ fn extract(page: &Page) -> FeatureRows {
             row[off + bucket(t as u64, ANCESTOR_BUCKETS)] = 1.0;
         }
         let off = off + ANCESTOR_BUCKETS;
-        if let Some(h) = last_heading.filter(|&h| i - h <= 40) {
-            for w in crate::text::words(&blocks[h].text).take(12) {
-                row[off + bucket(xxh3_64(w.as_bytes()), HEADING_BUCKETS)] = 1.0;
-            }
+        for &w in &heading_words[i] {
+            row[off + bucket(w as u64, HEADING_BUCKETS)] = 1.0;
         }
         let off = off + HEADING_BUCKETS;
         if b.words <= SHORT_TEXT_WORDS {
@@ -606,6 +632,41 @@ mod tests {
         assert_eq!(rows.row(1)[col("prev_is_heading")], 1.0);
         assert_eq!(rows.row(0)[col("prev_exists")], 0.0);
         assert!(rows.values.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn blocks_under_a_heading_carry_its_words_within_reach() {
+        let mut html = String::from("<p>Intro text of the page, a sentence.</p><h2>Most read</h2>");
+        for i in 0..HEADING_REACH + 1 {
+            html.push_str(&format!(
+                "<li><a href=\"/s{i}\">Story number {i} today</a></li>"
+            ));
+        }
+        let page = Page::from_html(&html, PageLimits::default()).unwrap();
+        let titles = region_titles(&page);
+        let words = region_heading_words(&page, &titles);
+        let most_read: Vec<u32> = ["most", "read"]
+            .iter()
+            .map(|w| xxh3_64(w.as_bytes()) as u32)
+            .collect();
+        assert!(
+            words[0].is_empty() && words[1].is_empty(),
+            "nothing above them"
+        );
+        assert_eq!(words[2], most_read);
+        assert_eq!(words[1 + HEADING_REACH], most_read);
+        assert!(words[2 + HEADING_REACH].is_empty(), "out of reach");
+        // the row's heading buckets are the same words
+        let rows = FeatureRows::of_page(&page);
+        let schema = FeatureSchema::current();
+        let first = schema
+            .names
+            .iter()
+            .position(|n| n == "heading_word_h0")
+            .unwrap();
+        for w in &most_read {
+            assert_eq!(rows.row(2)[first + bucket(*w as u64, HEADING_BUCKETS)], 1.0);
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use chaff_extract::{Block, FeatureRows, Label, Page, PageLimits};
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::cues::PageTokens;
 use crate::outlet::outlet_of;
 use crate::{Error, Result};
 
@@ -30,16 +31,27 @@ pub struct Prepared {
     pub headings: Vec<bool>,
     /// Words per block.
     pub words: Vec<usize>,
+    /// Each block's tokens that the learned cue table reads ([`crate::cues`]).
+    pub tokens: PageTokens,
 }
 
 impl Prepared {
     /// Prepare a page for the model.
     pub fn of_page(page: &Page) -> Prepared {
+        let headings = chaff_extract::features::region_titles(page);
+        let heading_words = chaff_extract::features::region_heading_words(page, &headings);
         Prepared {
             rows: FeatureRows::of_page(page),
             containers: page.blocks.iter().map(|b| b.containers).collect(),
-            headings: chaff_extract::features::region_titles(page),
+            headings,
             words: page.blocks.iter().map(|b| b.words).collect(),
+            tokens: {
+                let mut tokens = PageTokens::default();
+                for (b, heading) in page.blocks.iter().zip(&heading_words) {
+                    tokens.push(&b.own_tokens, &b.ancestor_tokens, heading);
+                }
+                tokens
+            },
         }
     }
 

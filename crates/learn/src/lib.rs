@@ -4,13 +4,15 @@
 //! datasets ([`dataset`]), fits a two-stage block classifier with linfa's multinomial
 //! logistic regression or gradient-boosted trees ([`learner`], [`model`]) — a first stage on
 //! each block's features, then a context stage that also sees its neighbours' and
-//! containers' first-stage probabilities ([`context`]) — saves and loads the versioned model
-//! file, and scores predictions against gold labels, including leave-outlet-out
-//! cross-validation ([`eval`]).
+//! containers' first-stage probabilities ([`context`]), both also reading a learned table of
+//! what class/id tokens and heading words meant on the training outlets ([`cues`]) — saves
+//! and loads the versioned model file, and scores predictions against gold labels,
+//! including leave-outlet-out cross-validation ([`eval`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod context;
+pub mod cues;
 pub mod dataset;
 mod error;
 pub mod eval;

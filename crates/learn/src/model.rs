@@ -21,6 +21,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::cues::CueTable;
 use crate::dataset::{Dataset, LabelledPage, PageGold, Prepared};
 use crate::eval::folds_by_outlet;
 use crate::learner::{Classifier, LearnerParams};
@@ -32,6 +33,9 @@ pub const FORMAT: &str = "chaff-model";
 pub const FORMAT_VERSION: u32 = 2;
 /// Largest decompressed model accepted.
 const MAX_MODEL_BYTES: u64 = 2 << 30;
+/// Folds (by outlet) for the training pages' cue columns: each fold's from a table of the
+/// others.
+const CUE_FOLDS: usize = 5;
 
 /// How to build a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +72,10 @@ pub struct ModelParams {
     /// Labels do not change. Older model files read it as off.
     #[serde(default)]
     pub calibrate: bool,
+    /// Whether the HTML head reads the learned cue table of class/id tokens and heading
+    /// words ([`crate::cues`]). Older model files read it as off.
+    #[serde(default)]
+    pub cues: bool,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -85,6 +93,7 @@ impl Default for ModelParams {
             class_balance: 0.0,
             article_fallback: 0.5,
             calibrate: true,
+            cues: true,
             seed: 42,
         }
     }
@@ -151,6 +160,12 @@ impl ModelParams {
     /// Turn the calibration of the final probabilities on or off.
     pub fn calibrate(mut self, on: bool) -> Self {
         self.calibrate = on;
+        self
+    }
+
+    /// Turn the cue table on or off.
+    pub fn cues(mut self, on: bool) -> Self {
+        self.cues = on;
         self
     }
 
@@ -232,6 +247,9 @@ pub struct Model {
     /// Article-vs-rest classifier over a block's feature row, trained on article-text-only
     /// pages; its article probability is appended to the HTML head's rows.
     article_prior: Option<Classifier>,
+    /// The cue table whose columns follow the prior's in the HTML head's rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cues: Option<CueTable>,
     html: Head,
     text: Option<Head>,
 }
@@ -279,10 +297,16 @@ impl ValidModelParams {
         };
         let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         progress("html head");
-        let augmented: Vec<Prepared> = pages
+        let with_priors: Vec<Prepared> = pages
             .iter()
             .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
             .collect();
+        let (cues, augmented) = if p.cues {
+            progress("cue table");
+            self.fit_cues(with_priors, &pages, &outlets)
+        } else {
+            (None, with_priors)
+        };
         let html_views: Vec<(&Prepared, &[Label])> = augmented
             .iter()
             .zip(&pages)
@@ -338,9 +362,46 @@ impl ValidModelParams {
                 },
             },
             article_prior,
+            cues,
             html,
             text,
         })
+    }
+
+    /// The cue table of all `pages`, and each page of `rows` with its cue columns from a
+    /// table fitted on the other folds' outlets.
+    fn fit_cues(
+        &self,
+        rows: Vec<Prepared>,
+        pages: &[&LabelledPage],
+        outlets: &[&str],
+    ) -> (Option<CueTable>, Vec<Prepared>) {
+        let p = &self.0;
+        let views: Vec<(&Prepared, &[Label])> = pages
+            .iter()
+            .filter_map(|pg| Some((&pg.html, pg.block_labels()?)))
+            .collect();
+        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+        let folds = folds_by_outlet(outlets, &sizes, CUE_FOLDS, p.seed.wrapping_add(3));
+        let mut out: Vec<Option<Prepared>> = (0..rows.len()).map(|_| None).collect();
+        let mut rows: Vec<Option<Prepared>> = rows.into_iter().map(Some).collect();
+        for f in 0..CUE_FOLDS {
+            let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
+            let table = CueTable::fit(
+                &train.iter().map(|&i| views[i]).collect::<Vec<_>>(),
+                &train.iter().map(|&i| outlets[i]).collect::<Vec<_>>(),
+            );
+            for i in (0..views.len()).filter(|&i| folds[i] == f) {
+                let page = rows[i].take().expect("each page is in one fold");
+                out[i] = Some(with_columns(&page, table.columns(views[i].0).view()));
+            }
+        }
+        let table = CueTable::fit(&views, outlets);
+        let out = out
+            .into_iter()
+            .map(|o| o.expect("every page is in a fold"))
+            .collect();
+        (Some(table), out)
     }
 
     /// Fit the article prior on up to `article_prior_pages` article-text-only pages.
@@ -516,18 +577,34 @@ fn with_prior(prior: Option<&Classifier>, page: &Prepared) -> Prepared {
     let Some(prior) = prior else {
         return page.clone();
     };
-    let probs = prior.predict_proba(rows_view(page));
-    let cols = page.rows.cols + 1;
+    with_columns(page, prior_column(prior, page).view())
+}
+
+/// The article prior's probability of each block, as one column.
+fn prior_column(prior: &Classifier, page: &Prepared) -> Array2<f32> {
+    prior
+        .predict_proba(rows_view(page))
+        .column(Label::Article.index())
+        .mapv(|p| p as f32)
+        .insert_axis(Axis(1))
+}
+
+/// The page with `extra` (one row per block) appended to its rows. Its cue tokens are left
+/// behind (nothing reads them after the cue columns are made; on a page of ten thousand
+/// blocks a copy is over a megabyte).
+fn with_columns(page: &Prepared, extra: ArrayView2<f32>) -> Prepared {
+    let cols = page.rows.cols + extra.ncols();
     let mut values = Vec::with_capacity(page.len() * cols);
-    for i in 0..page.len() {
+    for (i, more) in extra.rows().into_iter().enumerate().take(page.len()) {
         values.extend_from_slice(page.rows.row(i));
-        values.push(probs[[i, Label::Article.index()]] as f32);
+        values.extend(more.iter().copied());
     }
     Prepared {
         rows: chaff_extract::FeatureRows { cols, values },
         containers: page.containers.clone(),
         headings: page.headings.clone(),
         words: page.words.clone(),
+        tokens: Default::default(),
     }
 }
 
@@ -679,7 +756,20 @@ impl Model {
         let (head, page) = match (&self.text, plain_text) {
             (Some(t), true) => (t, page),
             _ => {
-                augmented = with_prior(self.article_prior.as_ref(), page);
+                // the prior's column, then the cue table's: one copy of the rows
+                let extra: Vec<Array2<f32>> = self
+                    .article_prior
+                    .iter()
+                    .map(|prior| prior_column(prior, page))
+                    .chain(self.cues.iter().map(|table| table.columns(page)))
+                    .collect();
+                let views: Vec<ArrayView2<f32>> = extra.iter().map(|a| a.view()).collect();
+                augmented = if views.is_empty() {
+                    page.clone()
+                } else {
+                    let extra = concatenate(Axis(1), &views).expect("one row per block");
+                    with_columns(page, extra.view())
+                };
                 (&self.html, &augmented)
             }
         };
@@ -844,7 +934,14 @@ impl Model {
         if let Some(prior) = &model.article_prior {
             check(prior, schema.len()).map_err(|m| err(format!("article prior {m}")))?;
         }
-        let extra = model.article_prior.is_some() as usize;
+        if let Some(cues) = &model.cues {
+            cues.validate().map_err(|m| err(format!("cue table {m}")))?;
+        }
+        let extra = model.article_prior.is_some() as usize
+            + model
+                .cues
+                .as_ref()
+                .map_or(0, |_| crate::cues::column_names().len());
         let heads = std::iter::once(("html", &model.html, schema.len() + extra))
             .chain(model.text.iter().map(|t| ("text", t, schema.len())));
         for (name, head, first_cols) in heads {
@@ -911,6 +1008,7 @@ mod tests {
             containers: Vec::new(),
             headings: Vec::new(),
             words: Vec::new(),
+            tokens: Default::default(),
         };
         let t = fit_temperature(&[probs], &[(&page, labels.as_slice())]);
         assert!((t - 2.0).abs() < 0.2, "temperature {t}");

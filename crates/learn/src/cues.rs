@@ -1,0 +1,313 @@
+//! A learned table of cue tokens: what a block's class/id tokens and the words of the
+//! heading above it said about the label on the outlets a model was trained on.
+//!
+//! The hashed buckets of the feature rows mix many tokens in one column, so a tree cannot
+//! tell `related` from the other tokens that share its bucket. This table keeps each token
+//! apart and stores what it meant on the training outlets: for every token seen on at
+//! least [`MIN_OUTLETS`] outlets, the share of each label among the blocks that carry it.
+//! Each outlet casts one vote per token, spread over the labels its blocks had, so a site
+//! that repeats one class name on a thousand blocks counts as one site; the shares are
+//! smoothed towards the labels' overall shares. A block then gets, for each group of its
+//! tokens (own class/id, ancestors' class/id, region heading words) and each label, the
+//! highest share among its known tokens: a language's heading words count only through the
+//! outlets that use them, never through a word list.
+//!
+//! The columns follow the article prior's at the end of a row of the HTML head. For
+//! training, each labelled page's columns come from a table fitted on the other folds'
+//! outlets (as the context stage does), so the first stage learns how far a table
+//! fitted elsewhere can be trusted.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chaff_extract::Label;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::Prepared;
+
+/// Outlets a token must be seen on to enter the table.
+pub const MIN_OUTLETS: u32 = 2;
+/// Weight, in outlets, of the labels' overall shares in a token's smoothed shares.
+const SMOOTHING: f64 = 3.0;
+/// The groups of tokens, in column order.
+pub const GROUPS: [&str; 3] = ["own_class", "ancestor_class", "heading_word"];
+
+/// The tokens the table reads of every block of a page, in one flat list: per block and
+/// group (own class/id, ancestors' class/id, heading words), sorted and without repeats.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageTokens {
+    tokens: Vec<u32>,
+    /// Where each block's group ends in `tokens` (block `i`'s group `g` at `3 * i + g`).
+    ends: Vec<u32>,
+}
+
+impl PageTokens {
+    /// Add the next block: its own class/id tokens, its ancestors', its heading's words.
+    pub fn push(&mut self, own: &[u32], ancestors: &[u32], heading: &[u32]) {
+        for group in [own, ancestors, heading] {
+            let start = self.tokens.len();
+            self.tokens.extend_from_slice(group);
+            self.tokens[start..].sort_unstable();
+            let mut kept = start;
+            for i in start..self.tokens.len() {
+                if kept == start || self.tokens[i] != self.tokens[kept - 1] {
+                    self.tokens[kept] = self.tokens[i];
+                    kept += 1;
+                }
+            }
+            self.tokens.truncate(kept);
+            self.ends.push(kept as u32);
+        }
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.ends.len() / GROUPS.len()
+    }
+
+    /// Whether no block has been added.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The tokens of block `i` in group `g`.
+    fn group(&self, i: usize, g: usize) -> &[u32] {
+        let k = i * GROUPS.len() + g;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.tokens[start..self.ends[k] as usize]
+    }
+}
+
+/// Each known token's smoothed label shares, per group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CueTable {
+    /// The labels' shares of all training blocks, in [`Label::ALL`] order.
+    prior: [f32; 6],
+    /// Per group of [`GROUPS`]: token → smoothed label shares.
+    groups: Vec<BTreeMap<u32, [f32; 6]>>,
+}
+
+impl CueTable {
+    /// Fit the table to block-labelled pages; `outlets[i]` is the outlet of `views[i]`.
+    pub fn fit(views: &[(&Prepared, &[Label])], outlets: &[&str]) -> CueTable {
+        let mut by_outlet: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, o) in outlets.iter().enumerate().take(views.len()) {
+            by_outlet.entry(o).or_default().push(i);
+        }
+        let mut prior = [0f64; 6];
+        // per group: token → (summed per-outlet shares, outlets)
+        let mut votes: Vec<BTreeMap<u32, ([f64; 6], u32)>> = vec![BTreeMap::new(); GROUPS.len()];
+        for pages in by_outlet.values() {
+            for (g, group_votes) in votes.iter_mut().enumerate() {
+                let mut counts: HashMap<u32, [f64; 6]> = HashMap::new();
+                for &i in pages {
+                    let (page, labels) = views[i];
+                    for (b, label) in labels.iter().enumerate().take(page.tokens.len()) {
+                        for &t in page.tokens.group(b, g) {
+                            counts.entry(t).or_default()[label.index()] += 1.0;
+                        }
+                    }
+                }
+                for (t, c) in counts {
+                    let sum: f64 = c.iter().sum();
+                    let v = group_votes.entry(t).or_insert(([0.0; 6], 0));
+                    for (s, n) in v.0.iter_mut().zip(c) {
+                        *s += n / sum;
+                    }
+                    v.1 += 1;
+                }
+            }
+            for &i in pages {
+                for l in views[i].1 {
+                    prior[l.index()] += 1.0;
+                }
+            }
+        }
+        let total: f64 = prior.iter().sum::<f64>().max(1.0);
+        let prior = prior.map(|c| c / total);
+        let groups = votes
+            .into_iter()
+            .map(|group| {
+                group
+                    .into_iter()
+                    .filter(|(_, (_, n))| *n >= MIN_OUTLETS)
+                    .map(|(t, (shares, n))| {
+                        let mut p = [0f32; 6];
+                        for l in 0..6 {
+                            p[l] = ((shares[l] + SMOOTHING * prior[l]) / (n as f64 + SMOOTHING))
+                                as f32;
+                        }
+                        (t, p)
+                    })
+                    .collect()
+            })
+            .collect();
+        CueTable {
+            prior: prior.map(|p| p as f32),
+            groups,
+        }
+    }
+
+    /// Whether a table read from a model file has the shape this build reads.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.groups.len() != GROUPS.len() {
+            return Err(format!(
+                "has {} groups of tokens, expected {}",
+                self.groups.len(),
+                GROUPS.len()
+            ));
+        }
+        let finite = |p: &[f32; 6]| p.iter().all(|v| v.is_finite());
+        if !finite(&self.prior) || !self.groups.iter().flat_map(|g| g.values()).all(finite) {
+            return Err("holds a share that is not a finite number".into());
+        }
+        Ok(())
+    }
+
+    /// Tokens in the table, per group.
+    pub fn known_tokens(&self) -> Vec<usize> {
+        self.groups.iter().map(BTreeMap::len).collect()
+    }
+
+    /// The page's cue columns ([`column_names`] order), one row per block.
+    pub fn columns(&self, page: &Prepared) -> Array2<f32> {
+        let width = column_names().len();
+        let mut out = Array2::zeros((page.len(), width));
+        for (b, mut row) in out
+            .rows_mut()
+            .into_iter()
+            .enumerate()
+            .take(page.tokens.len())
+        {
+            let mut c = 0;
+            for (g, table) in self.groups.iter().enumerate() {
+                let group = page.tokens.group(b, g);
+                let mut best = [0f32; 6];
+                let mut known = 0usize;
+                for shares in group.iter().filter_map(|t| table.get(t)) {
+                    known += 1;
+                    for (b, s) in best.iter_mut().zip(shares) {
+                        *b = b.max(*s);
+                    }
+                }
+                if known == 0 {
+                    best = self.prior;
+                }
+                for b in best {
+                    row[c] = b;
+                    c += 1;
+                }
+                row[c] = (known as f32).ln_1p();
+                c += 1;
+            }
+        }
+        out
+    }
+}
+
+/// Names of the cue columns, in order: per group, the highest share of each label among
+/// the block's known tokens (the labels' overall shares when it has none), then how many
+/// of its tokens the table knows.
+pub fn column_names() -> Vec<String> {
+    let mut n = Vec::new();
+    for g in GROUPS {
+        for l in Label::ALL {
+            n.push(format!("cue_{g}_{}", l.as_str()));
+        }
+        n.push(format!("cue_{g}_known"));
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chaff_extract::FeatureRows;
+
+    /// A page whose blocks have one own class/id token each (0: none).
+    fn page(own: Vec<u32>) -> Prepared {
+        let n = own.len();
+        let mut tokens = PageTokens::default();
+        for t in own {
+            let t: &[u32] = if t == 0 { &[] } else { &[t] };
+            tokens.push(t, &[], &[]);
+        }
+        Prepared {
+            rows: FeatureRows {
+                cols: 1,
+                values: vec![0.0; n],
+            },
+            containers: vec![[None; chaff_extract::block::CONTAINER_LEVELS]; n],
+            headings: vec![false; n],
+            words: vec![5; n],
+            tokens,
+        }
+    }
+
+    #[test]
+    fn groups_are_sorted_without_repeats() {
+        let mut t = PageTokens::default();
+        t.push(&[5, 3, 5], &[], &[9, 1, 9, 1]);
+        t.push(&[], &[2, 2], &[7]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            [t.group(0, 0), t.group(0, 1), t.group(0, 2)],
+            [&[3, 5][..], &[], &[1, 9]]
+        );
+        assert_eq!(
+            [t.group(1, 0), t.group(1, 1), t.group(1, 2)],
+            [&[][..], &[2], &[7]]
+        );
+    }
+
+    #[test]
+    fn tokens_of_one_outlet_stay_out_and_shared_ones_say_their_label() {
+        // token 7 marks related blocks on two outlets; token 9 appears on one only
+        let a = page(vec![7, 7, 9, 1]);
+        let b = page(vec![7, 1]);
+        let la = [
+            Label::Related,
+            Label::Related,
+            Label::Recent,
+            Label::Article,
+        ];
+        let lb = [Label::Related, Label::Article];
+        let table = CueTable::fit(&[(&a, &la[..]), (&b, &lb[..])], &["a.com", "b.com"]);
+        assert_eq!(table.known_tokens(), vec![2, 0, 0]);
+        let cols = table.columns(&page(vec![7, 9, 0]));
+        let related = Label::Related.index();
+        let known = Label::ALL.len();
+        // two outlets voted all-related for token 7: (2 + 3 * prior) / (2 + 3)
+        let prior_related = 3.0 / 6.0;
+        let want = (2.0 + 3.0 * prior_related) / 5.0;
+        assert!((cols[[0, related]] - want as f32).abs() < 1e-6);
+        assert_eq!(cols[[0, known]], 1f32.ln_1p());
+        // token 9 is unknown: the block gets the prior and no known token
+        assert!((cols[[1, related]] - prior_related as f32).abs() < 1e-6);
+        assert_eq!(cols[[1, known]], 0.0);
+        assert_eq!(cols.row(1), cols.row(2));
+    }
+
+    #[test]
+    fn one_outlet_repeating_a_token_counts_once() {
+        // a.com puts token 5 on ten other blocks, b.com and c.com on one recent block each
+        let mut ta = vec![5; 10];
+        ta.push(2);
+        let la: Vec<Label> = (0..11).map(|_| Label::Other).collect();
+        let b = page(vec![5]);
+        let c = page(vec![5]);
+        let table = CueTable::fit(
+            &[
+                (&page(ta), &la[..]),
+                (&b, &[Label::Recent][..]),
+                (&c, &[Label::Recent][..]),
+            ],
+            &["a.com", "b.com", "c.com"],
+        );
+        let cols = table.columns(&page(vec![5]));
+        // two outlets of three say recent: well above recent's 2 blocks in 13
+        let (recent, other) = (Label::Recent.index(), Label::Other.index());
+        assert!(cols[[0, recent]] > 2.0 * table.prior[recent]);
+        assert!(cols[[0, other]] < table.prior[other]);
+    }
+}
