@@ -377,9 +377,11 @@ impl ValidModelParams {
         outlets: &[&str],
     ) -> (Option<CueTable>, Vec<Prepared>) {
         let p = &self.0;
+        // one view per page, in the order of `rows` (a page without block labels, which
+        // `fit_pages` does not pass, would add no votes)
         let views: Vec<(&Prepared, &[Label])> = pages
             .iter()
-            .filter_map(|pg| Some((&pg.html, pg.block_labels()?)))
+            .map(|pg| (&pg.html, pg.block_labels().unwrap_or(&[])))
             .collect();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, CUE_FOLDS, p.seed.wrapping_add(3));
@@ -1243,6 +1245,19 @@ mod tests {
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
+        // a cue table with a group missing, or without its columns in the head's rows
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["cues"]["groups"].as_array_mut().unwrap().pop();
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cue table has 2 groups"), "{err}");
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v.as_object_mut().unwrap().remove("cues");
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("weights per label"), "{err}");
         // a tree whose node points back up would loop forever: refused on load
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
