@@ -410,7 +410,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     // the cue table is on by default and --no-cues leaves it out
     let with: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert!(with["params"]["cues"].as_bool().unwrap());
-    assert_eq!(with["cues"]["groups"].as_array().unwrap().len(), 3);
+    assert_eq!(with["cues"]["groups"].as_array().unwrap().len(), 5);
     let plain = dir.path().join("no-cues.json");
     let o = chaff!(
         "train",

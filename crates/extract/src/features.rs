@@ -23,6 +23,7 @@ const CLASS_BUCKETS: usize = 128;
 const ANCESTOR_BUCKETS: usize = 256;
 /// A power of two, so the low 32 bits of a word's hash choose its bucket as all 64 would.
 const HEADING_BUCKETS: usize = 128;
+/// A power of two too (see [`short_text_words`]).
 const SHORT_TEXT_BUCKETS: usize = 128;
 /// Blocks of at most this many words contribute their words as hashed features.
 const SHORT_TEXT_WORDS: usize = 6;
@@ -237,6 +238,18 @@ pub fn region_heading_words(page: &Page, titles: &[bool]) -> Vec<Vec<u32>> {
         }
     }
     out
+}
+
+/// The hashed words of a short block (at most six words: "Read more", "Most read",
+/// "Advertisement"), none for a longer one. A word's hash is the low 32 bits of its xxh3
+/// hash, as in [`region_heading_words`].
+pub fn short_text_words(block: &Block) -> Vec<u32> {
+    if block.words > SHORT_TEXT_WORDS {
+        return Vec::new();
+    }
+    crate::text::words(&block.text)
+        .map(|w| xxh3_64(w.as_bytes()) as u32)
+        .collect()
 }
 
 /// Separators that join items of a list written on one line ("Home | News | Sport").
@@ -520,10 +533,8 @@ fn extract(page: &Page) -> FeatureRows {
             row[off + bucket(w as u64, HEADING_BUCKETS)] = 1.0;
         }
         let off = off + HEADING_BUCKETS;
-        if b.words <= SHORT_TEXT_WORDS {
-            for w in crate::text::words(&b.text) {
-                row[off + bucket(xxh3_64(w.as_bytes()), SHORT_TEXT_BUCKETS)] = 1.0;
-            }
+        for w in short_text_words(b) {
+            row[off + bucket(w as u64, SHORT_TEXT_BUCKETS)] = 1.0;
         }
         debug_assert_eq!(off + SHORT_TEXT_BUCKETS, cols);
 

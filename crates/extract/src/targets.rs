@@ -212,14 +212,73 @@ fn target(href: &str, ps: &PageSite, sums: &mut [f32], buckets: &mut [f32]) {
     {
         sums[9] += 1.0;
     }
-    // the leading segments, which name sections, tags, authors (not the story's slug)
-    for seg in segments.iter().take(3) {
-        let seg = seg.to_lowercase();
-        if seg.len() > 24 || seg.chars().all(|c| c.is_ascii_digit()) || seg.contains('-') {
-            continue;
-        }
+    for seg in leading_segments(&segments) {
         buckets[(xxh3_64(seg.as_bytes()) % SEGMENT_BUCKETS as u64) as usize] = 1.0;
     }
+}
+
+/// The leading segments of a path, lowercased, which name sections, tags and authors: not
+/// the story's slug (a segment with a hyphen), nor a number, nor a long code.
+fn leading_segments<'a>(segments: &'a [&str]) -> impl Iterator<Item = String> + 'a {
+    segments.iter().take(3).filter_map(|seg| {
+        let seg = seg.to_lowercase();
+        (seg.len() <= 24 && !seg.chars().all(|c| c.is_ascii_digit()) && !seg.contains('-'))
+            .then_some(seg)
+    })
+}
+
+/// Each block's link tokens, for the learned cue table of `chaff-learn`: per link, the
+/// leading path segments of a link to the page's own site (those [`SEGMENT_BUCKETS`]
+/// hash), the name of another site, the names of the query's parameters, and the name of
+/// an anchor in the page (`#comments`). Each token is the low 32 bits of the xxh3 hash of
+/// a kind-prefixed string, so `sport` the segment and `sport` the site stay apart; the
+/// tokens of a block are in link order, with repeats.
+pub fn block_link_tokens(page: &Page) -> Vec<Vec<u32>> {
+    let ps = PageSite::of(page);
+    let hash = |kind: &str, name: &str| xxh3_64(format!("{kind}:{name}").as_bytes()) as u32;
+    let short = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 24
+            && s.chars().all(|c| c.is_alphabetic() || c == '_' || c == '-')
+    };
+    page.blocks
+        .iter()
+        .map(|b| {
+            let mut out = Vec::new();
+            for href in &b.hrefs {
+                if let Some(anchor) = href.strip_prefix('#') {
+                    if short(anchor) {
+                        out.push(hash("anchor", &anchor.to_lowercase()));
+                    }
+                    continue;
+                }
+                let Ok(u) = ps.base.join(href) else {
+                    continue;
+                };
+                if !matches!(u.scheme(), "http" | "https") {
+                    out.push(hash("scheme", u.scheme()));
+                    continue;
+                }
+                let host = u.host_str().unwrap_or("");
+                let link_site = site(host);
+                let relative = host == "page.invalid" && ps.url.is_none();
+                if relative || ps.site.as_deref() == Some(link_site.as_str()) {
+                    let segments: Vec<&str> =
+                        u.path().split('/').filter(|s| !s.is_empty()).collect();
+                    out.extend(leading_segments(&segments).map(|s| hash("segment", &s)));
+                } else {
+                    out.push(hash("site", link_site.split('.').next().unwrap_or("")));
+                }
+                out.extend(
+                    u.query_pairs()
+                        .map(|(k, _)| k.to_lowercase())
+                        .filter(|k| short(k))
+                        .map(|k| hash("query", &k)),
+                );
+            }
+            out
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -274,6 +333,41 @@ mod tests {
         );
         assert!(plain[..col("page_declares_url")].iter().all(|&v| v == 0.0));
         assert_eq!(plain[col("page_declares_url")], 1.0);
+    }
+
+    #[test]
+    fn link_tokens_name_sections_sites_parameters_and_anchors() {
+        let page = Page::from_html(
+            r##"<html><head><link rel="canonical" href="https://www.example.com/news/a-story">
+            </head><body>
+            <p><a href="/sport/football/2024/05/a-long-story-slug?ref=related">A teaser</a></p>
+            <p><a href="https://sport.example.com/sport">Sport</a></p>
+            <p><a href="https://www.facebook.com/sharer?u=x">Share</a> <a href="#comments">Comments</a></p>
+            <p>No link here.</p>
+            </body></html>"##,
+            PageLimits::default(),
+        )
+        .unwrap();
+        let tokens = block_link_tokens(&page);
+        let h = |kind: &str, name: &str| xxh3_64(format!("{kind}:{name}").as_bytes()) as u32;
+        assert_eq!(
+            tokens,
+            vec![
+                vec![
+                    h("segment", "sport"),
+                    h("segment", "football"),
+                    h("query", "ref")
+                ],
+                vec![h("segment", "sport")],
+                vec![
+                    h("site", "facebook"),
+                    h("query", "u"),
+                    h("anchor", "comments")
+                ],
+                vec![],
+            ]
+        );
+        assert_ne!(h("segment", "sport"), h("site", "sport"));
     }
 
     #[test]

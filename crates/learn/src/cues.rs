@@ -1,5 +1,6 @@
-//! A learned table of cue tokens: what a block's class/id tokens and the words of the
-//! heading above it said about the label on the outlets a model was trained on.
+//! A learned table of cue tokens: what a block's class/id tokens, the words of the
+//! heading above it, where its links go and the words of a short block said about the
+//! label on the outlets a model was trained on.
 //!
 //! The hashed buckets of the feature rows mix many tokens in one column, so a tree cannot
 //! tell `related` from the other tokens that share its bucket. This table keeps each token
@@ -8,9 +9,14 @@
 //! Each outlet casts one vote per token, spread over the labels its blocks had, so a site
 //! that repeats one class name on a thousand blocks counts as one site; the shares are
 //! smoothed towards the labels' overall shares. A block then gets, for each group of its
-//! tokens (own class/id, ancestors' class/id, region heading words) and each label, the
-//! highest share among its known tokens: a language's heading words count only through the
-//! outlets that use them, never through a word list.
+//! tokens and each label, the highest share among its known tokens: a language's words
+//! count only through the outlets that use them, never through a word list. The groups
+//! ([`GROUPS`]) are the block's own class/id tokens, its ancestors', the words of its
+//! region heading, its links' tokens (leading path segments on the page's own site, other
+//! sites' names, query parameter names, in-page anchors:
+//! [`chaff_extract::targets::block_link_tokens`]) and, for a block of at most six words,
+//! its words. A model trained before the last two groups were added holds three and
+//! reads three.
 //!
 //! The columns follow the article prior's at the end of a row of the HTML head. For
 //! training, each labelled page's columns come from a table fitted on the other folds'
@@ -30,21 +36,28 @@ pub const MIN_OUTLETS: u32 = 2;
 /// Weight, in outlets, of the labels' overall shares in a token's smoothed shares.
 const SMOOTHING: f64 = 3.0;
 /// The groups of tokens, in column order.
-pub const GROUPS: [&str; 3] = ["own_class", "ancestor_class", "heading_word"];
+pub const GROUPS: [&str; 5] = [
+    "own_class",
+    "ancestor_class",
+    "heading_word",
+    "link_target",
+    "short_text",
+];
 
 /// The tokens the table reads of every block of a page, in one flat list: per block and
-/// group (own class/id, ancestors' class/id, heading words), sorted and without repeats.
+/// group of [`GROUPS`], sorted and without repeats.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageTokens {
     tokens: Vec<u32>,
-    /// Where each block's group ends in `tokens` (block `i`'s group `g` at `3 * i + g`).
+    /// Where each block's group ends in `tokens` (block `i`'s group `g` at
+    /// `GROUPS.len() * i + g`).
     ends: Vec<u32>,
 }
 
 impl PageTokens {
-    /// Add the next block: its own class/id tokens, its ancestors', its heading's words.
-    pub fn push(&mut self, own: &[u32], ancestors: &[u32], heading: &[u32]) {
-        for group in [own, ancestors, heading] {
+    /// Add the next block's tokens, one list per group of [`GROUPS`].
+    pub fn push(&mut self, groups: [&[u32]; GROUPS.len()]) {
+        for group in groups {
             let start = self.tokens.len();
             self.tokens.extend_from_slice(group);
             self.tokens[start..].sort_unstable();
@@ -83,7 +96,9 @@ impl PageTokens {
 pub struct CueTable {
     /// The labels' shares of all training blocks, in [`Label::ALL`] order.
     prior: [f32; 6],
-    /// Per group of [`GROUPS`]: token → smoothed label shares.
+    /// Per group of [`GROUPS`]: token → smoothed label shares. A table may hold fewer
+    /// groups than this build reads (the first ones: a model trained before the others
+    /// were added); it reads only those.
     groups: Vec<BTreeMap<u32, [f32; 6]>>,
 }
 
@@ -150,9 +165,9 @@ impl CueTable {
 
     /// Whether a table read from a model file has the shape this build reads.
     pub fn validate(&self) -> Result<(), String> {
-        if self.groups.len() != GROUPS.len() {
+        if !(1..=GROUPS.len()).contains(&self.groups.len()) {
             return Err(format!(
-                "has {} groups of tokens, expected {}",
+                "has {} groups of tokens, expected 1 to {}",
                 self.groups.len(),
                 GROUPS.len()
             ));
@@ -169,9 +184,28 @@ impl CueTable {
         self.groups.iter().map(BTreeMap::len).collect()
     }
 
-    /// The page's cue columns ([`column_names`] order), one row per block.
+    /// Names of the table's columns, in order: per group, the highest share of each label
+    /// among the block's known tokens (the labels' overall shares when it has none), then
+    /// how many of its tokens the table knows.
+    pub fn column_names(&self) -> Vec<String> {
+        let mut n = Vec::new();
+        for g in &GROUPS[..self.groups.len()] {
+            for l in Label::ALL {
+                n.push(format!("cue_{g}_{}", l.as_str()));
+            }
+            n.push(format!("cue_{g}_known"));
+        }
+        n
+    }
+
+    /// Number of the table's columns.
+    pub fn width(&self) -> usize {
+        self.groups.len() * (Label::ALL.len() + 1)
+    }
+
+    /// The page's cue columns ([`CueTable::column_names`] order), one row per block.
     pub fn columns(&self, page: &Prepared) -> Array2<f32> {
-        let width = column_names().len();
+        let width = self.width();
         let mut out = Array2::zeros((page.len(), width));
         for (b, mut row) in out
             .rows_mut()
@@ -205,20 +239,6 @@ impl CueTable {
     }
 }
 
-/// Names of the cue columns, in order: per group, the highest share of each label among
-/// the block's known tokens (the labels' overall shares when it has none), then how many
-/// of its tokens the table knows.
-pub fn column_names() -> Vec<String> {
-    let mut n = Vec::new();
-    for g in GROUPS {
-        for l in Label::ALL {
-            n.push(format!("cue_{g}_{}", l.as_str()));
-        }
-        n.push(format!("cue_{g}_known"));
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +250,7 @@ mod tests {
         let mut tokens = PageTokens::default();
         for t in own {
             let t: &[u32] = if t == 0 { &[] } else { &[t] };
-            tokens.push(t, &[], &[]);
+            tokens.push([t, &[], &[], &[], &[]]);
         }
         Prepared {
             rows: FeatureRows {
@@ -247,8 +267,8 @@ mod tests {
     #[test]
     fn groups_are_sorted_without_repeats() {
         let mut t = PageTokens::default();
-        t.push(&[5, 3, 5], &[], &[9, 1, 9, 1]);
-        t.push(&[], &[2, 2], &[7]);
+        t.push([&[5, 3, 5], &[], &[9, 1, 9, 1], &[], &[4, 4]]);
+        t.push([&[], &[2, 2], &[7], &[], &[]]);
         assert_eq!(t.len(), 2);
         assert_eq!(
             [t.group(0, 0), t.group(0, 1), t.group(0, 2)],
@@ -258,6 +278,32 @@ mod tests {
             [t.group(1, 0), t.group(1, 1), t.group(1, 2)],
             [&[][..], &[2], &[7]]
         );
+        assert_eq!([t.group(0, 4), t.group(1, 4)], [&[4][..], &[]]);
+    }
+
+    #[test]
+    fn a_table_of_fewer_groups_reads_only_those() {
+        let a = page(vec![7, 1]);
+        let b = page(vec![7, 1]);
+        let labels = [Label::Related, Label::Article];
+        let mut table = CueTable::fit(&[(&a, &labels[..]), (&b, &labels[..])], &["a.com", "b.com"]);
+        let full = table.columns(&a);
+        assert_eq!(full.ncols(), GROUPS.len() * 7);
+        // a model trained with the first three groups (before link and short-text tokens)
+        table.groups.truncate(3);
+        assert_eq!(table.validate(), Ok(()));
+        assert_eq!(table.width(), 21);
+        assert_eq!(table.column_names().len(), 21);
+        assert_eq!(table.column_names()[20], "cue_heading_word_known");
+        let old = table.columns(&a);
+        assert_eq!(old.ncols(), 21);
+        for (o, f) in old.rows().into_iter().zip(full.rows()) {
+            assert_eq!(o.as_slice().unwrap(), &f.as_slice().unwrap()[..21]);
+        }
+        table.groups.clear();
+        assert!(table.validate().unwrap_err().contains("0 groups"));
+        table.groups = vec![BTreeMap::new(); GROUPS.len() + 1];
+        assert!(table.validate().unwrap_err().contains("6 groups"));
     }
 
     #[test]
@@ -273,7 +319,7 @@ mod tests {
         ];
         let lb = [Label::Related, Label::Article];
         let table = CueTable::fit(&[(&a, &la[..]), (&b, &lb[..])], &["a.com", "b.com"]);
-        assert_eq!(table.known_tokens(), vec![2, 0, 0]);
+        assert_eq!(table.known_tokens(), vec![2, 0, 0, 0, 0]);
         let cols = table.columns(&page(vec![7, 9, 0]));
         let related = Label::Related.index();
         let known = Label::ALL.len();

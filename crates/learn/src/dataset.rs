@@ -40,6 +40,7 @@ impl Prepared {
     pub fn of_page(page: &Page) -> Prepared {
         let headings = chaff_extract::features::region_titles(page);
         let heading_words = chaff_extract::features::region_heading_words(page, &headings);
+        let link_tokens = chaff_extract::targets::block_link_tokens(page);
         Prepared {
             rows: FeatureRows::of_page(page),
             containers: page.blocks.iter().map(|b| b.containers).collect(),
@@ -47,8 +48,11 @@ impl Prepared {
             words: page.blocks.iter().map(|b| b.words).collect(),
             tokens: {
                 let mut tokens = PageTokens::default();
-                for (b, heading) in page.blocks.iter().zip(&heading_words) {
-                    tokens.push(&b.own_tokens, &b.ancestor_tokens, heading);
+                for ((b, heading), links) in
+                    page.blocks.iter().zip(&heading_words).zip(&link_tokens)
+                {
+                    let short = chaff_extract::features::short_text_words(b);
+                    tokens.push([&b.own_tokens, &b.ancestor_tokens, heading, links, &short]);
                 }
                 tokens
             },

@@ -939,11 +939,8 @@ impl Model {
         if let Some(cues) = &model.cues {
             cues.validate().map_err(|m| err(format!("cue table {m}")))?;
         }
-        let extra = model.article_prior.is_some() as usize
-            + model
-                .cues
-                .as_ref()
-                .map_or(0, |_| crate::cues::column_names().len());
+        let extra =
+            model.article_prior.is_some() as usize + model.cues.as_ref().map_or(0, CueTable::width);
         let heads = std::iter::once(("html", &model.html, schema.len() + extra))
             .chain(model.text.iter().map(|t| ("text", t, schema.len())));
         for (name, head, first_cols) in heads {
@@ -1245,13 +1242,21 @@ mod tests {
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
-        // a cue table with a group missing, or without its columns in the head's rows
+        // a cue table with more groups than this chaff reads, one with fewer than the head
+        // was trained on, or none although the head reads its columns
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let groups = v["cues"]["groups"].as_array_mut().unwrap();
+        groups.push(groups[0].clone());
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cue table has 6 groups"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         v["cues"]["groups"].as_array_mut().unwrap().pop();
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("cue table has 2 groups"), "{err}");
+        assert!(err.contains("weights per label"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         v.as_object_mut().unwrap().remove("cues");
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
