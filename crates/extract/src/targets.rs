@@ -229,8 +229,9 @@ fn leading_segments<'a>(segments: &'a [&str]) -> impl Iterator<Item = String> + 
 
 /// Each block's link tokens, for the learned cue table of `chaff-learn`: per link, the
 /// leading path segments of a link to the page's own site (those [`SEGMENT_BUCKETS`]
-/// hash), the name of another site, the names of the query's parameters, and the name of
-/// an anchor in the page (`#comments`). Each token is the low 32 bits of the xxh3 hash of
+/// hash), the name of another site, the names of the query's parameters, the name of an
+/// anchor in the page (`#comments`), and the scheme of a link that opens no web page
+/// (`mailto`, `javascript`). Each token is the low 32 bits of the xxh3 hash of
 /// a kind-prefixed string, so `sport` the segment and `sport` the site stay apart; the
 /// tokens of a block are in link order, with repeats.
 pub fn block_link_tokens(page: &Page) -> Vec<Vec<u32>> {
@@ -343,7 +344,7 @@ mod tests {
             <p><a href="/sport/football/2024/05/a-long-story-slug?ref=related">A teaser</a></p>
             <p><a href="https://sport.example.com/sport">Sport</a></p>
             <p><a href="https://www.facebook.com/sharer?u=x">Share</a> <a href="#comments">Comments</a></p>
-            <p>No link here.</p>
+            <p>No link here. <a href="mailto:desk@example.com">Write to us</a></p>
             </body></html>"##,
             PageLimits::default(),
         )
@@ -364,7 +365,7 @@ mod tests {
                     h("query", "u"),
                     h("anchor", "comments")
                 ],
-                vec![],
+                vec![h("scheme", "mailto")],
             ]
         );
         assert_ne!(h("segment", "sport"), h("site", "sport"));

@@ -13,7 +13,7 @@
 //! count only through the outlets that use them, never through a word list. The groups
 //! ([`GROUPS`]) are the block's own class/id tokens, its ancestors', the words of its
 //! region heading, its links' tokens (leading path segments on the page's own site, other
-//! sites' names, query parameter names, in-page anchors:
+//! sites' names, query parameter names, in-page anchors, `mailto`-like schemes:
 //! [`chaff_extract::targets::block_link_tokens`]) and, for a block of at most six words,
 //! its words. A model trained before the last two groups were added holds three and
 //! reads three.
