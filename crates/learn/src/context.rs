@@ -4,11 +4,14 @@
 //! A block's label depends on its region: the heading above a list, the container it
 //! shares with its siblings, what comes before and after. The context stage sees, next to a
 //! block's own features, the first stage's probabilities of the blocks around it, the
-//! word-weighted mean probabilities of its containers, and those of its region's heading.
+//! word-weighted mean probabilities of its containers, and those of its region's heading,
+//! and where it sits against the first stage's article: before it, inside it, or after it,
+//! and how far (a list right after the article is more often related stories, one far from
+//! it more often recent ones).
 
 use chaff_extract::block::CONTAINER_LEVELS;
 use chaff_extract::Label;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use std::collections::HashMap;
 
 use crate::Prepared;
@@ -36,14 +39,31 @@ pub fn column_names() -> Vec<String> {
     }
     group("heading");
     group("region_after");
+    names.extend(SPAN.iter().map(|s| format!("ctx_span_{s}")));
     names
 }
 
-/// The context columns of one page from its first-stage probabilities `p` (blocks × 6).
-pub fn features(page: &Prepared, p: ArrayView2<f64>) -> Array2<f32> {
+/// The article-span columns (last in the row, so models trained before them read the
+/// columns before them unchanged).
+const SPAN: [&str; 5] = [
+    "article_share_before",
+    "inside",
+    "log_blocks_since",
+    "log_words_since",
+    "log_blocks_until",
+];
+
+/// How many context columns models trained before the article-span columns read.
+pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
+
+/// The first `cols` context columns of one page from its first-stage probabilities `p`
+/// (blocks × 6): all of [`column_names`] for a model trained now, fewer for one trained
+/// before the later columns.
+pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32> {
     let n = page.len();
-    let cols = column_names().len();
-    let mut out = Array2::zeros((n, cols));
+    let all = column_names().len();
+    assert!(cols <= all, "{cols} context columns asked for, {all} exist");
+    let mut out = Array2::zeros((n, all));
     let k6 = Label::COUNT;
 
     // word-weighted mean probabilities per container
@@ -104,5 +124,151 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>) -> Array2<f32> {
             last_heading = Some(i);
         }
     }
+    if cols > COLUMNS_BEFORE_SPAN {
+        article_span(
+            page,
+            p,
+            out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_SPAN..)),
+        );
+    }
+    out.slice_axis_inplace(Axis(1), Slice::from(..cols));
     out
+}
+
+/// The [`SPAN`] columns: where each block sits against the blocks the first stage calls
+/// article (probability at least ½; the likeliest block when none is).
+fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
+    let n = page.len();
+    if n == 0 {
+        return;
+    }
+    let art = Label::ALL
+        .iter()
+        .position(|l| *l == Label::Article)
+        .expect("article is a label");
+    let mut is_article: Vec<bool> = (0..n).map(|i| p[[i, art]] >= 0.5).collect();
+    if !is_article.contains(&true) {
+        let best = (0..n)
+            .max_by(|&a, &b| p[[a, art]].total_cmp(&p[[b, art]]).then(b.cmp(&a)))
+            .expect("a page with blocks");
+        is_article[best] = true;
+    }
+    let first = is_article.iter().position(|&a| a);
+    let last = is_article.iter().rposition(|&a| a);
+    // word-weighted article probability mass, as a running sum
+    let mass: Vec<f64> = (0..n).map(|i| page.words[i] as f64 * p[[i, art]]).collect();
+    let total: f64 = mass.iter().sum();
+    let mut before = 0.0;
+    let mut since: Option<(usize, usize)> = None; // (blocks, words) since the last article block
+    let mut until = vec![None; n];
+    let mut next = None;
+    for i in (0..n).rev() {
+        until[i] = next.map(|j: usize| j - i);
+        if is_article[i] {
+            next = Some(i);
+        }
+    }
+    let log = |v: Option<usize>| v.map_or(-1.0, |v| (v as f32).ln_1p());
+    for i in 0..n {
+        let mut row = out.row_mut(i);
+        row[0] = if total > 0.0 {
+            (before / total) as f32
+        } else {
+            0.0
+        };
+        row[1] = (first.is_some_and(|f| f < i) && last.is_some_and(|l| i < l)) as u8 as f32;
+        row[2] = log(since.map(|s| s.0));
+        row[3] = log(since.map(|s| s.1));
+        row[4] = log(until[i]);
+        before += mass[i];
+        since = if is_article[i] {
+            Some((1, 0))
+        } else {
+            since.map(|(b, w)| (b + 1, w + page.words[i]))
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chaff_extract::{Page, PageLimits};
+
+    /// A page of `n` paragraphs of three words each, and first-stage probabilities that
+    /// call the blocks in `article` article (0.9) and the rest other.
+    fn page_and_probs(n: usize, article: &[usize]) -> (Prepared, Array2<f64>) {
+        let html: String = (0..n).map(|i| format!("<p>block number {i}</p>")).collect();
+        let page = Prepared::of_page(&Page::from_html(&html, PageLimits::default()).unwrap());
+        assert_eq!(page.len(), n);
+        let art = Label::ALL
+            .iter()
+            .position(|l| *l == Label::Article)
+            .unwrap();
+        let other = Label::ALL.iter().position(|l| *l == Label::Other).unwrap();
+        let mut p = Array2::zeros((n, Label::COUNT));
+        for i in 0..n {
+            let a = if article.contains(&i) { 0.9 } else { 0.1 };
+            p[[i, art]] = a;
+            p[[i, other]] = 1.0 - a;
+        }
+        (page, p)
+    }
+
+    fn span(page: &Prepared, p: &Array2<f64>, i: usize, name: &str) -> f32 {
+        let names = column_names();
+        let col = names
+            .iter()
+            .position(|n| *n == format!("ctx_span_{name}"))
+            .unwrap();
+        features(page, p.view(), names.len())[[i, col]]
+    }
+
+    #[test]
+    fn span_columns_say_where_a_block_sits_against_the_article() {
+        let (page, p) = page_and_probs(7, &[1, 2, 4]);
+        // before the article: nothing of it before, no article block since, one until
+        assert_eq!(span(&page, &p, 0, "article_share_before"), 0.0);
+        assert_eq!(span(&page, &p, 0, "log_blocks_since"), -1.0);
+        assert_eq!(span(&page, &p, 0, "log_blocks_until"), 1f32.ln_1p());
+        assert_eq!(span(&page, &p, 0, "inside"), 0.0);
+        // a gap inside the article
+        assert_eq!(span(&page, &p, 3, "inside"), 1.0);
+        assert_eq!(span(&page, &p, 3, "log_blocks_since"), 1f32.ln_1p());
+        // after it: two blocks and three words since its last block, none until
+        assert_eq!(span(&page, &p, 6, "inside"), 0.0);
+        assert_eq!(span(&page, &p, 6, "log_blocks_since"), 2f32.ln_1p());
+        assert_eq!(span(&page, &p, 6, "log_words_since"), 3f32.ln_1p());
+        assert_eq!(span(&page, &p, 6, "log_blocks_until"), -1.0);
+        // word-weighted article mass before: blocks 0-5 hold 0.1+0.9+0.9+0.1+0.9+0.1 of 3.1
+        let share = span(&page, &p, 6, "article_share_before");
+        assert!((share - 3.0 / 3.1).abs() < 1e-6, "{share}");
+    }
+
+    #[test]
+    fn without_an_article_block_the_likeliest_block_is_the_span() {
+        let (page, mut p) = page_and_probs(4, &[]);
+        let art = Label::ALL
+            .iter()
+            .position(|l| *l == Label::Article)
+            .unwrap();
+        p[[2, art]] = 0.3;
+        assert_eq!(span(&page, &p, 3, "log_blocks_since"), 1f32.ln_1p());
+        assert_eq!(span(&page, &p, 0, "log_blocks_until"), 2f32.ln_1p());
+    }
+
+    #[test]
+    fn older_models_read_the_columns_before_the_span_unchanged() {
+        let (page, p) = page_and_probs(5, &[2]);
+        let all = features(&page, p.view(), column_names().len());
+        let before = features(&page, p.view(), COLUMNS_BEFORE_SPAN);
+        assert_eq!(before.ncols(), COLUMNS_BEFORE_SPAN);
+        assert_eq!(
+            before,
+            all.slice_axis(Axis(1), Slice::from(..COLUMNS_BEFORE_SPAN))
+        );
+        assert_eq!(
+            column_names()[COLUMNS_BEFORE_SPAN],
+            "ctx_span_article_share_before"
+        );
+    }
 }

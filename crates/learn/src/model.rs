@@ -508,7 +508,7 @@ impl ValidModelParams {
         let rows = |i: usize| -> Array2<f32> {
             let v = views[i].0;
             match previous {
-                Some(pr) => with_context(v, &pr[i]),
+                Some(pr) => with_context(v, &pr[i], context::column_names().len()),
                 None => rows_view(v).to_owned(),
             }
         };
@@ -720,8 +720,9 @@ fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
     }
 }
 
-fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
-    let ctx = context::features(p, probs.view());
+/// A page's rows with the first `cols` context columns of `probs` appended.
+fn with_context(p: &Prepared, probs: &Array2<f64>, cols: usize) -> Array2<f32> {
+    let ctx = context::features(p, probs.view(), cols);
     concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
 }
 
@@ -733,7 +734,7 @@ fn stack(
         .iter()
         .enumerate()
         .map(|(i, (v, _))| match probs {
-            Some(pr) => with_context(v, &pr[i]),
+            Some(pr) => with_context(v, &pr[i], context::column_names().len()),
             None => rows_view(v).to_owned(),
         })
         .collect();
@@ -778,7 +779,7 @@ impl Model {
         let p1 = head.first.predict_proba(rows_view(page));
         let mut probs = p1;
         for c in head.context.iter().chain(&head.refine) {
-            probs = c.predict_proba(with_context(page, &probs).view());
+            probs = c.predict_proba(with_context(page, &probs, self.context_columns.len()).view());
         }
         if let Some(t) = head.temperature {
             for mut row in probs.rows_mut() {
@@ -919,10 +920,20 @@ impl Model {
                 schema.len()
             )));
         }
-        if model.labels != Label::ALL || model.context_columns != context::column_names() {
-            return Err(err(
-                "label set or context columns differ from this chaff's".into()
-            ));
+        if model.labels != Label::ALL {
+            return Err(err("label set differs from this chaff's".into()));
+        }
+        // models trained before the article-span columns read the columns before them
+        let context_now = context::column_names();
+        let known_width = [context::COLUMNS_BEFORE_SPAN, context_now.len()]
+            .contains(&model.context_columns.len());
+        if !known_width || !context_now.starts_with(&model.context_columns) {
+            return Err(err(format!(
+                "its {} context columns are not ones this chaff makes ({} now, or the first {} for models trained before the article-span columns)",
+                model.context_columns.len(),
+                context_now.len(),
+                context::COLUMNS_BEFORE_SPAN
+            )));
         }
         let check = |c: &Classifier, cols: usize| -> std::result::Result<(), String> {
             if c.cols() != cols {
@@ -1263,6 +1274,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
+        // context columns: all of this chaff's, or those before the article-span columns
+        // (models trained before them); any other list is refused
+        let with_context = |cols: &[String]| {
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            v["context_columns"] = serde_json::json!(cols);
+            Model::from_bytes(v.to_string().as_bytes(), "test")
+        };
+        let now = context::column_names();
+        assert!(with_context(&now[..context::COLUMNS_BEFORE_SPAN]).is_ok());
+        for cols in [&now[..now.len() - 1], &now[1..]] {
+            let err = with_context(cols).unwrap_err().to_string();
+            assert!(err.contains("context columns are not ones"), "{err}");
+        }
         // a tree whose node points back up would loop forever: refused on load
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
