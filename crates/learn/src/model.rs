@@ -610,6 +610,31 @@ fn with_columns(page: &Prepared, extra: ArrayView2<f32>) -> Prepared {
     }
 }
 
+/// Probabilities of rows made of `parts` side by side (one row per block in each), joined
+/// a slice of rows at a time: a page's rows are never copied whole to append a few columns.
+/// Each row's probabilities depend on that row alone, so they equal those of the whole
+/// joined matrix.
+fn predict_joined(c: &Classifier, parts: &[ArrayView2<f32>]) -> Array2<f64> {
+    let n = parts[0].nrows();
+    if parts.len() == 1 {
+        return c.predict_proba(parts[0]);
+    }
+    let mut out = Array2::zeros((n, Label::COUNT));
+    let mut start = 0;
+    while start < n {
+        let end = (start + crate::learner::PREDICT_ROWS).min(n);
+        let slices: Vec<ArrayView2<f32>> = parts
+            .iter()
+            .map(|p| p.slice_axis(Axis(0), (start..end).into()))
+            .collect();
+        let joined = concatenate(Axis(1), &slices).expect("one row per block in each part");
+        out.slice_axis_mut(Axis(0), (start..end).into())
+            .assign(&c.predict_proba(joined.view()));
+        start = end;
+    }
+    out
+}
+
 fn rows_view(p: &Prepared) -> ArrayView2<'_, f32> {
     ArrayView2::from_shape((p.len(), p.rows.cols), &p.rows.values).expect("rows match their shape")
 }
@@ -755,11 +780,10 @@ impl Model {
         if page.is_empty() {
             return Vec::new();
         }
-        let augmented;
-        let (head, page) = match (&self.text, plain_text) {
-            (Some(t), true) => (t, page),
+        // the HTML head reads the prior's column and the cue table's after the rows
+        let (head, extra) = match (&self.text, plain_text) {
+            (Some(t), true) => (t, None),
             _ => {
-                // the prior's column, then the cue table's: one copy of the rows
                 let extra: Vec<Array2<f32>> = self
                     .article_prior
                     .iter()
@@ -767,19 +791,20 @@ impl Model {
                     .chain(self.cues.iter().map(|table| table.columns(page)))
                     .collect();
                 let views: Vec<ArrayView2<f32>> = extra.iter().map(|a| a.view()).collect();
-                augmented = if views.is_empty() {
-                    page.clone()
-                } else {
-                    let extra = concatenate(Axis(1), &views).expect("one row per block");
-                    with_columns(page, extra.view())
-                };
-                (&self.html, &augmented)
+                let joined = (!views.is_empty())
+                    .then(|| concatenate(Axis(1), &views).expect("one row per block"));
+                (&self.html, joined)
             }
         };
-        let p1 = head.first.predict_proba(rows_view(page));
-        let mut probs = p1;
+        let parts: Vec<ArrayView2<f32>> = std::iter::once(rows_view(page))
+            .chain(extra.as_ref().map(|e| e.view()))
+            .collect();
+        let mut probs = predict_joined(&head.first, &parts);
         for c in head.context.iter().chain(&head.refine) {
-            probs = c.predict_proba(with_context(page, &probs, self.context_columns.len()).view());
+            let ctx = context::features(page, probs.view(), self.context_columns.len());
+            let with_ctx: Vec<ArrayView2<f32>> =
+                parts.iter().map(|p| p.view()).chain([ctx.view()]).collect();
+            probs = predict_joined(c, &with_ctx);
         }
         if let Some(t) = head.temperature {
             for mut row in probs.rows_mut() {
@@ -1103,6 +1128,7 @@ mod tests {
         assert!(ModelParams::default().class_balance(1.5).check().is_err());
     }
     use chaff_extract::PageLimits;
+    use ndarray::Slice;
 
     fn mini() -> Dataset {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/mini");
@@ -1129,6 +1155,26 @@ mod tests {
             subsample: 0.8,
             colsample: 0.6,
         }
+    }
+
+    #[test]
+    fn rows_joined_slice_by_slice_predict_as_the_whole_matrix() {
+        // more rows than one slice, columns in three parts of different widths
+        let n = crate::learner::PREDICT_ROWS * 2 + 37;
+        let cell = |i: usize, j: usize| ((i * 31 + j * 17) % 23) as f32 / 7.0;
+        let x = Array2::from_shape_fn((n, 9), |(i, j)| cell(i, j));
+        let y: Vec<Label> = (0..n).map(|i| Label::ALL[(i * 7 + i / 5) % 6]).collect();
+        let c = quick_boosted()
+            .fit(x.clone(), &y, &vec![1.0; n], 3)
+            .unwrap();
+        let parts = [
+            x.slice_axis(Axis(1), Slice::from(..4)),
+            x.slice_axis(Axis(1), Slice::from(4..5)),
+            x.slice_axis(Axis(1), Slice::from(5..)),
+        ];
+        let whole = c.predict_proba(x.view());
+        assert_eq!(predict_joined(&c, &parts), whole);
+        assert_eq!(predict_joined(&c, &[x.view()]), whole);
     }
 
     #[test]
