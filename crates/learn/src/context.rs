@@ -55,15 +55,19 @@ const SPAN: [&str; 5] = [
 
 /// How many context columns models trained before the article-span columns read.
 pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
+/// How many context columns there are ([`column_names`]'s length).
+pub const COLUMNS: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
 
 /// The first `cols` context columns of one page from its first-stage probabilities `p`
 /// (blocks × 6): all of [`column_names`] for a model trained now, fewer for one trained
 /// before the later columns.
 pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32> {
     let n = page.len();
-    let all = column_names().len();
-    assert!(cols <= all, "{cols} context columns asked for, {all} exist");
-    let mut out = Array2::zeros((n, all));
+    assert!(
+        cols <= COLUMNS,
+        "{cols} context columns asked for, {COLUMNS} exist"
+    );
+    let mut out = Array2::zeros((n, COLUMNS));
     let k6 = Label::COUNT;
 
     // word-weighted mean probabilities per container
@@ -142,10 +146,7 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
     if n == 0 {
         return;
     }
-    let art = Label::ALL
-        .iter()
-        .position(|l| *l == Label::Article)
-        .expect("article is a label");
+    let art = Label::Article.index();
     let mut is_article: Vec<bool> = (0..n).map(|i| p[[i, art]] >= 0.5).collect();
     if !is_article.contains(&true) {
         let best = (0..n)
@@ -153,8 +154,14 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
             .expect("a page with blocks");
         is_article[best] = true;
     }
-    let first = is_article.iter().position(|&a| a);
-    let last = is_article.iter().rposition(|&a| a);
+    let first = is_article
+        .iter()
+        .position(|&a| a)
+        .expect("an article block");
+    let last = is_article
+        .iter()
+        .rposition(|&a| a)
+        .expect("an article block");
     // word-weighted article probability mass, as a running sum
     let mass: Vec<f64> = (0..n).map(|i| page.words[i] as f64 * p[[i, art]]).collect();
     let total: f64 = mass.iter().sum();
@@ -176,7 +183,7 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
         } else {
             0.0
         };
-        row[1] = (first.is_some_and(|f| f < i) && last.is_some_and(|l| i < l)) as u8 as f32;
+        row[1] = (first < i && i < last) as u8 as f32;
         row[2] = log(since.map(|s| s.0));
         row[3] = log(since.map(|s| s.1));
         row[4] = log(until[i]);
@@ -200,11 +207,7 @@ mod tests {
         let html: String = (0..n).map(|i| format!("<p>block number {i}</p>")).collect();
         let page = Prepared::of_page(&Page::from_html(&html, PageLimits::default()).unwrap());
         assert_eq!(page.len(), n);
-        let art = Label::ALL
-            .iter()
-            .position(|l| *l == Label::Article)
-            .unwrap();
-        let other = Label::ALL.iter().position(|l| *l == Label::Other).unwrap();
+        let (art, other) = (Label::Article.index(), Label::Other.index());
         let mut p = Array2::zeros((n, Label::COUNT));
         for i in 0..n {
             let a = if article.contains(&i) { 0.9 } else { 0.1 };
@@ -247,11 +250,7 @@ mod tests {
     #[test]
     fn without_an_article_block_the_likeliest_block_is_the_span() {
         let (page, mut p) = page_and_probs(4, &[]);
-        let art = Label::ALL
-            .iter()
-            .position(|l| *l == Label::Article)
-            .unwrap();
-        p[[2, art]] = 0.3;
+        p[[2, Label::Article.index()]] = 0.3;
         assert_eq!(span(&page, &p, 3, "log_blocks_since"), 1f32.ln_1p());
         assert_eq!(span(&page, &p, 0, "log_blocks_until"), 2f32.ln_1p());
     }
@@ -259,7 +258,8 @@ mod tests {
     #[test]
     fn older_models_read_the_columns_before_the_span_unchanged() {
         let (page, p) = page_and_probs(5, &[2]);
-        let all = features(&page, p.view(), column_names().len());
+        assert_eq!(column_names().len(), COLUMNS);
+        let all = features(&page, p.view(), COLUMNS);
         let before = features(&page, p.view(), COLUMNS_BEFORE_SPAN);
         assert_eq!(before.ncols(), COLUMNS_BEFORE_SPAN);
         assert_eq!(

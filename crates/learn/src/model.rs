@@ -508,7 +508,7 @@ impl ValidModelParams {
         let rows = |i: usize| -> Array2<f32> {
             let v = views[i].0;
             match previous {
-                Some(pr) => with_context(v, &pr[i], context::column_names().len()),
+                Some(pr) => with_context(v, &pr[i], context::COLUMNS),
                 None => rows_view(v).to_owned(),
             }
         };
@@ -759,7 +759,7 @@ fn stack(
         .iter()
         .enumerate()
         .map(|(i, (v, _))| match probs {
-            Some(pr) => with_context(v, &pr[i], context::column_names().len()),
+            Some(pr) => with_context(v, &pr[i], context::COLUMNS),
             None => rows_view(v).to_owned(),
         })
         .collect();
