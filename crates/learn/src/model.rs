@@ -781,23 +781,19 @@ impl Model {
             return Vec::new();
         }
         // the HTML head reads the prior's column and the cue table's after the rows
-        let (head, extra) = match (&self.text, plain_text) {
-            (Some(t), true) => (t, None),
-            _ => {
-                let extra: Vec<Array2<f32>> = self
-                    .article_prior
+        let (head, extra): (&Head, Vec<Array2<f32>>) = match (&self.text, plain_text) {
+            (Some(t), true) => (t, Vec::new()),
+            _ => (
+                &self.html,
+                self.article_prior
                     .iter()
                     .map(|prior| prior_column(prior, page))
                     .chain(self.cues.iter().map(|table| table.columns(page)))
-                    .collect();
-                let views: Vec<ArrayView2<f32>> = extra.iter().map(|a| a.view()).collect();
-                let joined = (!views.is_empty())
-                    .then(|| concatenate(Axis(1), &views).expect("one row per block"));
-                (&self.html, joined)
-            }
+                    .collect(),
+            ),
         };
         let parts: Vec<ArrayView2<f32>> = std::iter::once(rows_view(page))
-            .chain(extra.as_ref().map(|e| e.view()))
+            .chain(extra.iter().map(|e| e.view()))
             .collect();
         let mut probs = predict_joined(&head.first, &parts);
         for c in head.context.iter().chain(&head.refine) {
