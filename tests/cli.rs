@@ -446,6 +446,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         ("--class-balance", "1.5", "class_balance"),
         ("--context-rounds", "0", "context_rounds"),
         ("--article-fallback", "2", "article_fallback"),
+        ("--list-vote", "1.5", "list_vote"),
     ] {
         let out = dir.path().join("never.json");
         let o = chaff!(

@@ -164,6 +164,10 @@ pub struct LearnerArgs {
     /// probability is at least this share of the page's highest (0 turns it off).
     #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().article_fallback)]
     pub article_fallback: f64,
+    /// How far the blocks of one list settle related against recent together: 0 (each
+    /// block alone) to 1 (every block split between the two by the list's related share).
+    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().list_vote)]
+    pub list_vote: f64,
     /// Leave the final probabilities uncalibrated (no temperature learned from their
     /// out-of-fold values).
     #[arg(long)]
@@ -182,6 +186,7 @@ impl LearnerArgs {
             .context_rounds(self.context_rounds)
             .article_prior_pages(self.prior_pages)
             .article_fallback(self.article_fallback)
+            .list_vote(self.list_vote)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues))
     }

@@ -76,6 +76,14 @@ pub struct ModelParams {
     /// words ([`crate::cues`]). Older model files read it as off.
     #[serde(default)]
     pub cues: bool,
+    /// How far the blocks of one list settle related against recent together: each
+    /// block's related-or-recent probability is split between the two by the list's
+    /// word-weighted related share instead of its own, this far (0 leaves every block as it
+    /// is and is what model files from before it read as; 1 splits every block of the list
+    /// alike). A list is the blocks of one nearest container; a block's probability of
+    /// being related or recent at all, and so of every other label, does not change.
+    #[serde(default)]
+    pub list_vote: f64,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -94,6 +102,7 @@ impl Default for ModelParams {
             article_fallback: 0.5,
             calibrate: true,
             cues: true,
+            list_vote: 0.0,
             seed: 42,
         }
     }
@@ -163,6 +172,13 @@ impl ModelParams {
         self
     }
 
+    /// Set how far the blocks of one list settle related against recent together (0 to
+    /// 1; see [`ModelParams::list_vote`]).
+    pub fn list_vote(mut self, share: f64) -> Self {
+        self.list_vote = share;
+        self
+    }
+
     /// Turn the cue table on or off.
     pub fn cues(mut self, on: bool) -> Self {
         self.cues = on;
@@ -189,6 +205,9 @@ impl ModelParams {
         }
         if !(0.0..=1.0).contains(&self.article_fallback) {
             return Err(Error::Params("article_fallback must be in [0, 1]".into()));
+        }
+        if !(0.0..=1.0).contains(&self.list_vote) {
+            return Err(Error::Params("list_vote must be in [0, 1]".into()));
         }
         Ok(ValidModelParams(self))
     }
@@ -721,6 +740,40 @@ fn article_fallback(preds: &mut [Prediction], words: &[usize], share: f64) {
     }
 }
 
+/// The blocks of one list settle related against recent together
+/// ([`ModelParams::list_vote`]): each block's related + recent probability is split by
+/// `vote` × the list's related share + (1 − `vote`) × its own. A list's share weighs each
+/// block with words by 1 + ln(1 + words), as the context stage's container means do.
+fn list_vote(probs: &mut Array2<f64>, page: &Prepared, vote: f64) {
+    if vote <= 0.0 {
+        return;
+    }
+    let (rel, rec) = (Label::Related.index(), Label::Recent.index());
+    // per list: (weighted related, weighted related + recent, blocks with words)
+    let mut lists: HashMap<u32, (f64, f64, usize)> = HashMap::new();
+    for i in 0..page.len() {
+        if let (Some(c), true) = (page.containers[i][0], page.words[i] > 0) {
+            let w = 1.0 + (page.words[i] as f64).ln_1p();
+            let e = lists.entry(c).or_default();
+            e.0 += w * probs[[i, rel]];
+            e.1 += w * (probs[[i, rel]] + probs[[i, rec]]);
+            e.2 += 1;
+        }
+    }
+    for i in (0..page.len()).filter(|&i| page.words[i] > 0) {
+        let Some(&(r, both, blocks)) = page.containers[i][0].and_then(|c| lists.get(&c)) else {
+            continue;
+        };
+        let own = probs[[i, rel]] + probs[[i, rec]];
+        if blocks < 2 || both <= 0.0 || own <= 0.0 {
+            continue;
+        }
+        let share = vote * (r / both) + (1.0 - vote) * probs[[i, rel]] / own;
+        probs[[i, rel]] = own * share;
+        probs[[i, rec]] = own - own * share;
+    }
+}
+
 /// Even out the labels' shares of the total weight `w` by `exponent` (see
 /// [`ModelParams::class_balance`]); labels absent from `y` are left out of the mean.
 fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
@@ -807,6 +860,7 @@ impl Model {
                 temper(row.as_slice_mut().expect("standard layout"), t);
             }
         }
+        list_vote(&mut probs, page, self.params.list_vote);
         let mut preds: Vec<Prediction> = probs
             .rows()
             .into_iter()
@@ -1049,6 +1103,52 @@ mod tests {
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(p[0] > p[1] && p[1] > p[2] && p[2] > p[3]);
         assert!(p[0] < 0.5, "softened");
+    }
+
+    #[test]
+    fn the_blocks_of_one_list_settle_related_against_recent_together() {
+        // a list of three stories of three words each, and one paragraph after it
+        let html = "<ul><li>story number one</li><li>story number two</li>\
+                    <li>story number three</li></ul><p>a paragraph alone</p>";
+        let page = Prepared::of_page(
+            &chaff_extract::Page::from_html(html, chaff_extract::PageLimits::default()).unwrap(),
+        );
+        assert_eq!(page.len(), 4);
+        let (rel, rec, other) = (
+            Label::Related.index(),
+            Label::Recent.index(),
+            Label::Other.index(),
+        );
+        let mut probs = Array2::zeros((4, Label::COUNT));
+        for (i, (r, c)) in [(0.2, 0.6), (0.1, 0.5), (0.5, 0.3), (0.3, 0.4)]
+            .into_iter()
+            .enumerate()
+        {
+            probs[[i, rel]] = r;
+            probs[[i, rec]] = c;
+            probs[[i, other]] = 1.0 - r - c;
+        }
+        let before = probs.clone();
+        list_vote(&mut probs, &page, 0.0);
+        assert_eq!(probs, before, "0 leaves every block alone");
+        list_vote(&mut probs, &page, 1.0);
+        // the list's related share: (0.2 + 0.1 + 0.5) / (0.8 + 0.6 + 0.8), all weights equal
+        let share = 0.8 / 2.2;
+        for i in 0..3 {
+            let own = before[[i, rel]] + before[[i, rec]];
+            assert!((probs[[i, rel]] - own * share).abs() < 1e-12, "{probs:?}");
+            assert!((probs[[i, rel]] + probs[[i, rec]] - own).abs() < 1e-12);
+            assert_eq!(probs[[i, other]], before[[i, other]]);
+        }
+        // the third story leaned related alone, and now follows its list
+        assert!(probs[[2, rec]] > probs[[2, rel]]);
+        // a block alone in its container is left as it is
+        assert_eq!(probs.row(3), before.row(3));
+        // halfway: half the list's share, half the block's own
+        let mut half = before.clone();
+        list_vote(&mut half, &page, 0.5);
+        let expected = 0.8 * (0.5 * share + 0.5 * 0.5 / 0.8);
+        assert!((half[[2, rel]] - expected).abs() < 1e-12, "{half:?}");
     }
 
     #[test]
