@@ -79,9 +79,10 @@ pub struct ModelParams {
     /// How far the blocks of one list settle related against recent together: each
     /// block's related-or-recent probability is split between the two by the list's
     /// word-weighted related share instead of its own, this far (0 leaves every block as it
-    /// is and is what model files from before it read as; 1 splits every block of the list
-    /// alike). A list is the blocks of one nearest container; a block's probability of
-    /// being related or recent at all, and so of every other label, does not change.
+    /// is and is what model files from before it read as; 1, the default, splits every
+    /// block of the list alike). A list is the blocks with words of one nearest container,
+    /// two at least; a block's probability of being related or recent at all, and so of
+    /// every other label, does not change.
     #[serde(default)]
     pub list_vote: f64,
     /// Seed for every random choice.
@@ -102,7 +103,7 @@ impl Default for ModelParams {
             article_fallback: 0.5,
             calibrate: true,
             cues: true,
-            list_vote: 0.0,
+            list_vote: 1.0,
             seed: 42,
         }
     }
