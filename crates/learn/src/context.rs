@@ -58,6 +58,12 @@ pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label:
 /// How many context columns there are ([`column_names`]'s length).
 pub const COLUMNS: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
 
+/// How much a block of `words` words weighs in its container's mean: 1 + ln(1 + words),
+/// so a long block counts more than a short one, but not in proportion.
+pub fn container_weight(words: usize) -> f64 {
+    1.0 + (words as f64).ln_1p()
+}
+
 /// The first `cols` context columns of one page from its first-stage probabilities `p`
 /// (blocks × 6): all of [`column_names`] for a model trained now, fewer for one trained
 /// before the later columns.
@@ -73,7 +79,7 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32>
     // word-weighted mean probabilities per container
     let mut sums: Vec<HashMap<u32, (Vec<f64>, f64)>> = vec![HashMap::new(); LEVELS];
     for i in 0..n {
-        let w = 1.0 + (page.words[i] as f64).ln_1p();
+        let w = container_weight(page.words[i]);
         for (k, level) in sums.iter_mut().enumerate() {
             if let Some(c) = page.containers[i][k.min(CONTAINER_LEVELS - 1)] {
                 let e = level.entry(c).or_insert_with(|| (vec![0.0; k6], 0.0));

@@ -743,8 +743,8 @@ fn article_fallback(preds: &mut [Prediction], words: &[usize], share: f64) {
 
 /// The blocks of one list settle related against recent together
 /// ([`ModelParams::list_vote`]): each block's related + recent probability is split by
-/// `vote` × the list's related share + (1 − `vote`) × its own. A list's share weighs each
-/// block with words by 1 + ln(1 + words), as the context stage's container means do.
+/// `vote` × the list's related share + (1 − `vote`) × its own. A list's share weighs its
+/// blocks as the context stage's container means do ([`context::container_weight`]).
 fn list_vote(probs: &mut Array2<f64>, page: &Prepared, vote: f64) {
     if vote <= 0.0 {
         return;
@@ -754,7 +754,7 @@ fn list_vote(probs: &mut Array2<f64>, page: &Prepared, vote: f64) {
     let mut lists: HashMap<u32, (f64, f64, usize)> = HashMap::new();
     for i in 0..page.len() {
         if let (Some(c), true) = (page.containers[i][0], page.words[i] > 0) {
-            let w = 1.0 + (page.words[i] as f64).ln_1p();
+            let w = context::container_weight(page.words[i]);
             let e = lists.entry(c).or_default();
             e.0 += w * probs[[i, rel]];
             e.1 += w * (probs[[i, rel]] + probs[[i, rec]]);
@@ -998,6 +998,11 @@ impl Model {
         }
         if model.labels != Label::ALL {
             return Err(err("label set differs from this chaff's".into()));
+        }
+        // out-of-range options would act on every prediction (a list vote above 1 makes
+        // negative probabilities)
+        if let Err(e) = model.params.clone().check() {
+            return Err(err(e.to_string()));
         }
         // models trained before the article-span columns read the columns before them
         let context_now = context::column_names();
@@ -1430,6 +1435,13 @@ mod tests {
             let err = with_context(cols).unwrap_err().to_string();
             assert!(err.contains("context columns are not ones"), "{err}");
         }
+        // options out of range are refused on load, naming the option
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["params"]["list_vote"] = serde_json::json!(2.0);
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("list_vote"), "{err}");
         // a tree whose node points back up would loop forever: refused on load
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
