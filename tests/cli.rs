@@ -465,6 +465,40 @@ fn train_then_eval_and_classify_with_the_trained_model() {
 }
 
 #[test]
+fn learner_options_are_checked_before_any_page_is_read() {
+    // the data folder does not exist: a bad option must be the error, not the folder
+    for (args, says) in [
+        (&["--min-leaf-weight=-1"][..], "min_leaf_weight"),
+        (&["--l2", "NaN"][..], "l2"),
+        (&["--colsample", "0"][..], "colsample"),
+        (&["--subsample", "1.5"][..], "subsample"),
+        (
+            &["--learner", "logistic", "--min-leaf-weight", "3"][..],
+            "--min-leaf-weight",
+        ),
+    ] {
+        for cmd in [
+            &["train", "--out", "never.json"][..],
+            &["eval", "--cv-by-domain", "5"][..],
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_chaff"))
+                .current_dir(root())
+                .args(cmd)
+                .args(["--data", "no-such-folder"])
+                .args(args)
+                .output()
+                .expect("chaff runs");
+            assert!(!o.status.success(), "{cmd:?} {args:?} was accepted");
+            let err = stderr(&o);
+            assert!(
+                err.contains(says) && !err.contains("no-such-folder"),
+                "{cmd:?} {args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
 fn train_reports_unusable_pages_and_still_writes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

@@ -10,16 +10,22 @@ use crate::flags::EvalArgs;
 use crate::train::load_data;
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
-    let report = match args.cv_by_domain {
-        Some(k) => {
-            let params = args
-                .learner
+    // options first: a bad one is reported before any page is read
+    let cv = match args.cv_by_domain {
+        Some(k) => Some((
+            k,
+            args.learner
                 .apply(ModelParams::default())?
                 .context(!args.no_context)
                 .article_prior(!args.no_article_prior)
                 .seed(args.seed)
-                .check()?;
+                .check()?,
+        )),
+        None => None,
+    };
+    let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
+    let report = match cv {
+        Some((k, params)) => {
             let scorer = cross_validate(&params, &data, k, &|m| {
                 eprintln!("chaff: cross-validation {m}")
             })?;

@@ -149,6 +149,19 @@ pub struct LearnerArgs {
     /// Boosted: learning rate (shrinkage of each tree).
     #[arg(long, value_name = "RATE")]
     pub learning_rate: Option<f32>,
+    /// Boosted: L2 penalty on leaf weights.
+    #[arg(long, value_name = "PENALTY")]
+    pub l2: Option<f32>,
+    /// Boosted: least hessian weight a leaf must hold (larger: leaves backed by more
+    /// blocks).
+    #[arg(long, value_name = "WEIGHT")]
+    pub min_leaf_weight: Option<f32>,
+    /// Boosted: fraction of the rows each tree sees.
+    #[arg(long, value_name = "FRACTION")]
+    pub subsample: Option<f32>,
+    /// Boosted: fraction of the columns each tree sees.
+    #[arg(long, value_name = "FRACTION")]
+    pub colsample: Option<f64>,
     /// How far the six-class stages even out the labels' total weights: 0 (as the data
     /// is) to 1 (every label weighs the same).
     #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().class_balance)]
@@ -199,15 +212,32 @@ impl LearnerArgs {
                 iterations,
                 max_depth,
                 learning_rate,
-                ..
+                l2,
+                min_leaf_weight,
+                subsample,
+                colsample,
             } => {
                 *iterations = self.trees.unwrap_or(*iterations);
                 *max_depth = self.depth.unwrap_or(*max_depth);
                 *learning_rate = self.learning_rate.unwrap_or(*learning_rate);
+                *l2 = self.l2.unwrap_or(*l2);
+                *min_leaf_weight = self.min_leaf_weight.unwrap_or(*min_leaf_weight);
+                *subsample = self.subsample.unwrap_or(*subsample);
+                *colsample = self.colsample.unwrap_or(*colsample);
             }
             LearnerParams::Logistic { .. } => {
-                if self.trees.is_some() || self.depth.is_some() || self.learning_rate.is_some() {
-                    anyhow::bail!("--trees, --depth and --learning-rate are for --learner boosted");
+                if self.trees.is_some()
+                    || self.depth.is_some()
+                    || self.learning_rate.is_some()
+                    || self.l2.is_some()
+                    || self.min_leaf_weight.is_some()
+                    || self.subsample.is_some()
+                    || self.colsample.is_some()
+                {
+                    anyhow::bail!(
+                        "--trees, --depth, --learning-rate, --l2, --min-leaf-weight, \
+                         --subsample and --colsample are for --learner boosted"
+                    );
                 }
             }
         }

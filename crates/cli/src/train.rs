@@ -32,8 +32,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-    spinner.set_message("reading pages");
-    let (data, failed) = load_data(&args.data, args.limits.limits())?;
+    // options first: a bad one is reported before any page is read
     let params = args
         .learner
         .apply(ModelParams::default())?
@@ -42,6 +41,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .text_head(!args.no_text_head)
         .seed(args.seed)
         .check()?;
+    spinner.set_message("reading pages");
+    let (data, failed) = load_data(&args.data, args.limits.limits())?;
     let n = data.labelled().count();
     spinner.set_message(format!(
         "training on {n} pages from {} outlets",

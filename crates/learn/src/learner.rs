@@ -112,15 +112,23 @@ impl LearnerParams {
                 iterations,
                 learning_rate,
                 max_depth,
+                l2,
+                min_leaf_weight,
                 subsample,
                 colsample,
-                ..
             } => {
                 if iterations == 0 || max_depth == 0 {
                     return bad("boosted iterations and max_depth must be > 0");
                 }
                 if !(learning_rate > 0.0 && learning_rate <= 1.0) {
                     return bad("boosted learning_rate must be in (0, 1]");
+                }
+                if !(l2.is_finite()
+                    && l2 >= 0.0
+                    && min_leaf_weight.is_finite()
+                    && min_leaf_weight >= 0.0)
+                {
+                    return bad("boosted l2 and min_leaf_weight must be finite and >= 0");
                 }
                 if !(subsample > 0.0 && subsample <= 1.0 && colsample > 0.0 && colsample <= 1.0) {
                     return bad("boosted subsample and colsample must be in (0, 1]");
