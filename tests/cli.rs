@@ -447,6 +447,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         ("--context-rounds", "0", "context_rounds"),
         ("--article-fallback", "2", "article_fallback"),
         ("--list-vote", "1.5", "list_vote"),
+        ("--prior-rescue", "2", "prior_rescue"),
     ] {
         let out = dir.path().join("never.json");
         let o = chaff!(

@@ -181,6 +181,11 @@ pub struct LearnerArgs {
     /// block alone) to 1 (every block split between the two by the list's related share).
     #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().list_vote)]
     pub list_vote: f64,
+    /// When the blocks labelled article hold fewer words than this share of what the
+    /// article prior expects (a forum thread read as comments), the prior's article blocks
+    /// labelled other become article (0 turns it off).
+    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().prior_rescue)]
+    pub prior_rescue: f64,
     /// Leave the final probabilities uncalibrated (no temperature learned from their
     /// out-of-fold values).
     #[arg(long)]
@@ -200,6 +205,7 @@ impl LearnerArgs {
             .article_prior_pages(self.prior_pages)
             .article_fallback(self.article_fallback)
             .list_vote(self.list_vote)
+            .prior_rescue(self.prior_rescue)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues))
     }

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::Path;
 
 use chaff_extract::{FeatureSchema, Label};
-use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
@@ -85,6 +85,15 @@ pub struct ModelParams {
     /// every other label, does not change.
     #[serde(default)]
     pub list_vote: f64,
+    /// Pages whose content is a thread of posts (a forum) read to the six-class head as
+    /// comments, which the labelled pages call `other`; the article prior, trained on
+    /// article-text pages of every type, reads them as the page's content. When the
+    /// blocks the HTML head labels article hold fewer words than this share of the words
+    /// the prior expects to be article (the sum of its probability × words), the blocks
+    /// the prior calls article (probability at least one half) and the head calls
+    /// `other` become article. 0 turns it off (and is what older model files read as).
+    #[serde(default)]
+    pub prior_rescue: f64,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -104,6 +113,7 @@ impl Default for ModelParams {
             calibrate: true,
             cues: true,
             list_vote: 1.0,
+            prior_rescue: 0.0,
             seed: 42,
         }
     }
@@ -180,6 +190,14 @@ impl ModelParams {
         self
     }
 
+    /// Set the share of the prior's expected article words below which the prior's
+    /// article blocks that the head calls `other` become article (0 to 1; see
+    /// [`ModelParams::prior_rescue`]).
+    pub fn prior_rescue(mut self, share: f64) -> Self {
+        self.prior_rescue = share;
+        self
+    }
+
     /// Turn the cue table on or off.
     pub fn cues(mut self, on: bool) -> Self {
         self.cues = on;
@@ -209,6 +227,9 @@ impl ModelParams {
         }
         if !(0.0..=1.0).contains(&self.list_vote) {
             return Err(Error::Params("list_vote must be in [0, 1]".into()));
+        }
+        if !(0.0..=1.0).contains(&self.prior_rescue) {
+            return Err(Error::Params("prior_rescue must be in [0, 1]".into()));
         }
         Ok(ValidModelParams(self))
     }
@@ -741,6 +762,35 @@ fn article_fallback(preds: &mut [Prediction], words: &[usize], share: f64) {
     }
 }
 
+/// A page the head reads as nearly without article, where the article prior expects
+/// one, gets the prior's ([`ModelParams::prior_rescue`]): `prior` is the prior's article
+/// probability of each block.
+fn prior_rescue(preds: &mut [Prediction], prior: ArrayView1<f32>, words: &[usize], share: f64) {
+    if share <= 0.0 {
+        return;
+    }
+    let expected: f64 = prior
+        .iter()
+        .zip(words)
+        .map(|(&p, &w)| p as f64 * w as f64)
+        .sum();
+    let found: usize = preds
+        .iter()
+        .zip(words)
+        .filter(|(p, _)| p.label == Label::Article)
+        .map(|(_, &w)| w)
+        .sum();
+    if expected <= 0.0 || found as f64 >= share * expected {
+        return;
+    }
+    for ((p, &q), &w) in preds.iter_mut().zip(prior).zip(words) {
+        if w > 0 && q >= 0.5 && p.label == Label::Other {
+            p.label = Label::Article;
+            p.confidence = p.probabilities[Label::Article.index()];
+        }
+    }
+}
+
 /// The blocks of one list settle related against recent together
 /// ([`ModelParams::list_vote`]): each block's related + recent probability is split by
 /// `vote` × the list's related share + (1 − `vote`) × its own. A list's share weighs its
@@ -883,6 +933,15 @@ impl Model {
             })
             .collect();
         article_fallback(&mut preds, &page.words, self.params.article_fallback);
+        // the prior's column comes first in `extra`, which only the HTML head has
+        if let Some(prior) = self.article_prior.as_ref().and(extra.first()) {
+            prior_rescue(
+                &mut preds,
+                prior.column(0),
+                &page.words,
+                self.params.prior_rescue,
+            );
+        }
         preds
     }
 
@@ -1155,6 +1214,56 @@ mod tests {
         list_vote(&mut half, &page, 0.5);
         let expected = 0.8 * (0.5 * share + 0.5 * 0.5 / 0.8);
         assert!((half[[2, rel]] - expected).abs() < 1e-12, "{half:?}");
+    }
+
+    #[test]
+    fn a_thread_the_head_reads_as_other_gets_the_priors_article() {
+        let pred = |label: Label| {
+            let mut probabilities = [0.0; 6];
+            probabilities[label.index()] = 0.7;
+            probabilities[Label::Article.index()] += 0.2;
+            Prediction {
+                label,
+                confidence: 0.7,
+                probabilities,
+            }
+        };
+        // a five-word title the head calls article, then posts it calls other, a menu,
+        // and an empty block; the prior calls the title and posts article
+        let page = || {
+            vec![
+                pred(Label::Article),
+                pred(Label::Other),
+                pred(Label::Other),
+                pred(Label::Directory),
+                pred(Label::Other),
+                pred(Label::Other),
+            ]
+        };
+        let words = [5, 100, 100, 20, 30, 0];
+        let prior = ndarray::arr1(&[0.9f32, 0.8, 0.6, 0.7, 0.2, 0.9]);
+        // expected article words: 4.5 + 80 + 60 + 14 + 6 = 164.5; the head found 5
+        let labels = |share: f64| {
+            let mut preds = page();
+            prior_rescue(&mut preds, prior.view(), &words, share);
+            preds.iter().map(|p| p.label).collect::<Vec<_>>()
+        };
+        let before: Vec<Label> = page().iter().map(|p| p.label).collect();
+        assert_eq!(labels(0.0), before, "0 turns it off");
+        assert_eq!(labels(0.03), before, "5 words are not below 0.03 × 164.5");
+        // the posts the prior calls article become article; the menu keeps its label, as
+        // do the post the prior doubts and the block without words
+        use Label::*;
+        assert_eq!(
+            labels(0.05),
+            [Article, Article, Article, Directory, Other, Other]
+        );
+        let mut preds = page();
+        prior_rescue(&mut preds, prior.view(), &words, 0.05);
+        assert_eq!(
+            preds[1].confidence, 0.2,
+            "confidence is the article probability"
+        );
     }
 
     #[test]
