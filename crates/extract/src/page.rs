@@ -22,7 +22,7 @@ const SKIP: &[&str] = &[
 
 /// Pages with fewer words than this in their blocks are read again without scripts (see
 /// [`Page::from_html`]).
-pub const RESCUE_WORDS: usize = 20;
+pub const RESCUE_WORDS: usize = 100;
 
 /// `html` with `</title>` put before the first tag after a `<title>` that is never closed
 /// (which would make the rest of the document title text); `html` itself otherwise.
@@ -214,11 +214,12 @@ impl Page {
     /// Parse and segment an HTML document.
     ///
     /// A page a browser would show (nearly) empty — fewer than [`RESCUE_WORDS`] words in
-    /// its blocks — is read a second time as a parser without scripts reads it, the way
-    /// most extractors (lxml) see pages: `<noscript>` content is markup and text (forums
-    /// that serve their posts to crawlers there), and a `<title>` that is never closed ends
-    /// at the next tag instead of swallowing the whole document. The reading with more
-    /// words is kept.
+    /// its blocks, such as a forum's "loading" notice — is read a second time as a parser
+    /// without scripts reads it, the way most extractors (lxml) see pages: `<noscript>`
+    /// content is markup and text (forums that serve their posts to crawlers there), and a
+    /// `<title>` that is never closed ends at the next tag instead of swallowing the whole
+    /// document. The second reading is kept when it holds more than twice the words of the
+    /// first, so a short page keeps its "enable JavaScript" notices out.
     pub fn from_html(html: &str, limits: PageLimits) -> Result<Page> {
         check_size(html.len(), limits)?;
         let page = Page::parse(html, false, limits)?;
@@ -228,7 +229,7 @@ impl Page {
         }
         let repaired = close_unclosed_title(html);
         let rescued = Page::parse(&repaired, true, limits)?;
-        Ok(if words(&rescued) > words(&page) {
+        Ok(if words(&rescued) > 2 * words(&page) {
             rescued
         } else {
             page
@@ -756,11 +757,22 @@ mod tests {
             "<body><p>{STORY}</p><noscript><p>Please enable JavaScript to see comments.</p></noscript></body>"
         );
         let p = Page::from_html(&page, PageLimits::default()).unwrap();
-        assert!(words(&p) >= RESCUE_WORDS);
+        assert!(
+            words(&p) < RESCUE_WORDS,
+            "read twice, the first reading kept"
+        );
         assert!(
             !p.blocks.iter().any(|b| b.text.contains("JavaScript")),
             "{p:?}"
         );
+        // a forum's app shell that says more than a few words while it loads
+        let shell = format!(
+            "<body><p>Something went wrong while trying to load the full version of this \
+             site. Try hard-refreshing this page to fix the error.</p>\
+             <noscript><div class=post><p>{STORY}</p><p>{STORY}</p></div></noscript></body>"
+        );
+        let p = Page::from_html(&shell, PageLimits::default()).unwrap();
+        assert!(p.blocks.iter().any(|b| b.text == STORY), "{p:?}");
         // an empty page stays empty
         assert!(
             Page::from_html("<body><noscript></noscript></body>", PageLimits::default())
