@@ -91,7 +91,8 @@ pub struct ModelParams {
     /// blocks the HTML head labels article hold fewer words than this share of the words
     /// the prior expects to be article (the sum of its probability × words), the blocks
     /// the prior calls article (probability at least one half) and the head calls
-    /// `other` become article. 0 turns it off (and is what older model files read as).
+    /// `other` become article. 0 turns it off (and is what older model files read as);
+    /// 0.05 by default.
     #[serde(default)]
     pub prior_rescue: f64,
     /// Seed for every random choice.
@@ -113,7 +114,7 @@ impl Default for ModelParams {
             calibrate: true,
             cues: true,
             list_vote: 1.0,
-            prior_rescue: 0.0,
+            prior_rescue: 0.05,
             seed: 42,
         }
     }
