@@ -500,6 +500,123 @@ fn learner_options_are_checked_before_any_page_is_read() {
 }
 
 #[test]
+fn saved_fold_models_score_the_cross_validation_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let folds = dir.path().join("folds");
+    let cv = chaff!(
+        "eval",
+        "--cv-by-domain",
+        "2",
+        "--learner",
+        "logistic",
+        "--data",
+        "datasets/mini",
+        "--json",
+        "--save-folds",
+        &folds
+    );
+    assert!(cv.status.success(), "{}", stderr(&cv));
+    for f in ["fold-1.json.gz", "fold-2.json.gz"] {
+        assert!(folds.join(f).exists(), "{f} not written");
+    }
+    let again = chaff!(
+        "eval",
+        "--folds",
+        &folds,
+        "--data",
+        "datasets/mini",
+        "--json"
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    let cv: serde_json::Value = serde_json::from_slice(&cv.stdout).unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        cv, again,
+        "the fold models score the held-out pages as the run did"
+    );
+    // the page rules can be changed for one run, and are checked as in training
+    let o = chaff!(
+        "eval",
+        "--folds",
+        &folds,
+        "--data",
+        "datasets/mini",
+        "--list-vote",
+        "0"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = chaff!(
+        "eval",
+        "--folds",
+        &folds,
+        "--data",
+        "no-such-folder",
+        "--prior-rescue",
+        "2"
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("prior_rescue") && !stderr(&o).contains("no-such-folder"),
+        "{}",
+        stderr(&o)
+    );
+    // a fold model that trained on the pages it would score is refused, naming the page
+    std::fs::copy(folds.join("fold-2.json.gz"), folds.join("fold-1.json.gz")).unwrap();
+    let o = chaff!("eval", "--folds", &folds, "--data", "datasets/mini");
+    assert!(
+        !o.status.success(),
+        "a fold model scored its own training pages"
+    );
+    assert!(
+        stderr(&o).contains("trained on its outlet"),
+        "{}",
+        stderr(&o)
+    );
+    // a folder without fold models says what it holds and what writes them
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = chaff!("eval", "--folds", &empty, "--data", "datasets/mini");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("empty") && stderr(&o).contains("--save-folds"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn page_rules_given_for_one_run_are_checked_and_saved_by_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = chaff!(
+        "classify",
+        "--article-fallback",
+        "3",
+        "datasets/examples/news.html"
+    );
+    assert!(!o.status.success(), "--article-fallback 3 was accepted");
+    assert!(stderr(&o).contains("article_fallback"), "{}", stderr(&o));
+    let model = dir.path().join("vote.json");
+    let o = chaff!(
+        "train",
+        "--data",
+        "datasets/mini",
+        "--out",
+        &model,
+        "--learner",
+        "logistic",
+        "--list-vote",
+        "0.25"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(saved["params"]["list_vote"], 0.25);
+    assert_eq!(
+        saved["params"]["prior_rescue"], 0.05,
+        "the others keep their defaults"
+    );
+}
+
+#[test]
 fn train_reports_unusable_pages_and_still_writes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

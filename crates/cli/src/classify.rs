@@ -168,7 +168,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     if args.overlay && args.format != Format::Html {
         anyhow::bail!("--overlay goes with --format html");
     }
-    let model = crate::load_model(args.model.as_deref())?;
+    let model = crate::load_model(args.model.as_deref(), &args.decision)?;
     let limits = args.limits.limits();
     let (files, problems) = expand(&args.paths);
     let mut failed = problems.len();

@@ -1,38 +1,64 @@
 //! `chaff eval`: score a model, or cross-validate by outlet; tables or JSON.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use chaff_extract::Label;
-use chaff_learn::eval::{cross_validate, evaluate, EvalReport};
-use chaff_learn::{Dataset, ModelParams};
+use anyhow::Context;
 
-use crate::flags::EvalArgs;
+use chaff_extract::Label;
+use chaff_learn::eval::{cross_validate, evaluate, evaluate_folds, fold_file, EvalReport};
+use chaff_learn::{Dataset, Model, ModelParams, ValidModelParams};
+
+use crate::flags::{DecisionArgs, EvalArgs};
 use crate::train::load_data;
 
+/// What `eval` scores.
+enum Mode {
+    /// K-fold cross-validation with these parameters.
+    CrossValidate(usize, ValidModelParams),
+    /// The held-out pages of a cross-validation, with its saved fold models.
+    Folds(Vec<Model>),
+    /// One model.
+    Model(Box<Model>),
+}
+
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    // options first: a bad one is reported before any page is read
-    let cv = match args.cv_by_domain {
-        Some(k) => Some((
-            k,
-            args.learner
-                .apply(ModelParams::default())?
-                .context(!args.no_context)
-                .article_prior(!args.no_article_prior)
-                .seed(args.seed)
-                .check()?,
-        )),
-        None => None,
+    // options and models first: a bad one is reported before any page is read
+    let mode = if let Some(k) = args.cv_by_domain {
+        let params = args
+            .decision
+            .apply(args.learner.apply(ModelParams::default())?)?
+            .context(!args.no_context)
+            .article_prior(!args.no_article_prior)
+            .seed(args.seed)
+            .check()?;
+        if let Some(dir) = &args.save_folds {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "{}: cannot create the folder for --save-folds",
+                    dir.display()
+                )
+            })?;
+        }
+        Mode::CrossValidate(k, params)
+    } else if let Some(dir) = &args.folds {
+        Mode::Folds(load_folds(dir, &args.decision)?)
+    } else {
+        Mode::Model(Box::new(crate::load_model(
+            args.model.as_deref(),
+            &args.decision,
+        )?))
     };
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
-    let report = match cv {
-        Some((k, params)) => {
-            let scorer = cross_validate(&params, &data, k, &|m| {
+    let report = match mode {
+        Mode::CrossValidate(k, params) => {
+            let scorer = cross_validate(&params, &data, k, args.save_folds.as_deref(), &|m| {
                 eprintln!("chaff: cross-validation {m}")
             })?;
             scorer.report(args.errors)
         }
-        None => {
-            let model = crate::load_model(args.model.as_deref())?;
+        Mode::Folds(models) => evaluate_folds(&models, &data)?.report(args.errors),
+        Mode::Model(model) => {
             if args.unseen_outlets {
                 // outlets of the six-class pages and of the article prior's pages
                 let seen: std::collections::HashSet<&String> = model
@@ -154,4 +180,26 @@ fn print_report(r: &EvalReport, errors: usize) {
             );
         }
     }
+}
+
+/// The fold models `--save-folds` wrote into `dir` (fold-1.json.gz, fold-2.json.gz, … up
+/// to the first missing), with the page rules `decision` changes.
+fn load_folds(dir: &Path, decision: &DecisionArgs) -> anyhow::Result<Vec<Model>> {
+    let mut models = Vec::new();
+    loop {
+        let path = dir.join(fold_file(models.len()));
+        if !path.exists() {
+            break;
+        }
+        models.push(crate::load_model(Some(&path), decision)?);
+    }
+    if models.len() < 2 {
+        anyhow::bail!(
+            "{}: holds {} fold models ({}, …); --cv-by-domain K --save-folds DIR writes them",
+            dir.display(),
+            models.len(),
+            fold_file(0)
+        );
+    }
+    Ok(models)
 }

@@ -101,6 +101,8 @@ pub struct ClassifyArgs {
     /// Model file (default: the model embedded in chaff).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -118,6 +120,8 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub learner: LearnerArgs,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
     /// Train without the context stage.
     #[arg(long)]
     pub no_context: bool,
@@ -173,19 +177,6 @@ pub struct LearnerArgs {
     /// Most article-text-only pages the article prior is trained on (drawn by the seed).
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().article_prior_pages)]
     pub prior_pages: usize,
-    /// When no block of a page comes out article, label article the blocks whose article
-    /// probability is at least this share of the page's highest (0 turns it off).
-    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().article_fallback)]
-    pub article_fallback: f64,
-    /// How far the blocks of one list settle related against recent together: 0 (each
-    /// block alone) to 1 (every block split between the two by the list's related share).
-    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().list_vote)]
-    pub list_vote: f64,
-    /// When the blocks labelled article hold fewer words than this share of what the
-    /// article prior expects (a forum thread read as comments), the prior's article blocks
-    /// labelled other become article (0 turns it off).
-    #[arg(long, value_name = "SHARE", default_value_t = ModelParams::default().prior_rescue)]
-    pub prior_rescue: f64,
     /// Leave the final probabilities uncalibrated (no temperature learned from their
     /// out-of-fold values).
     #[arg(long)]
@@ -203,9 +194,6 @@ impl LearnerArgs {
             .class_balance(self.class_balance)
             .context_rounds(self.context_rounds)
             .article_prior_pages(self.prior_pages)
-            .article_fallback(self.article_fallback)
-            .list_vote(self.list_vote)
-            .prior_rescue(self.prior_rescue)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues))
     }
@@ -252,21 +240,69 @@ impl LearnerArgs {
     }
 }
 
+/// The rules that act on a page's blocks after the classifiers. A model file keeps the
+/// values it was trained with; these flags change them for one run of `classify` or
+/// `eval` (no retraining: the classifiers do not depend on them), and set the values a
+/// `train`ed model is saved with.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DecisionArgs {
+    /// When no block of a page comes out article, label article the blocks whose article
+    /// probability is at least this share of the page's highest (0 turns it off)
+    /// [default: the model's; 0.5 in training].
+    #[arg(long, value_name = "SHARE")]
+    pub article_fallback: Option<f64>,
+    /// How far the blocks of one list settle related against recent together: 0 (each
+    /// block alone) to 1 (every block split between the two by the list's related share)
+    /// [default: the model's; 1 in training].
+    #[arg(long, value_name = "SHARE")]
+    pub list_vote: Option<f64>,
+    /// When the blocks labelled article hold fewer words than this share of what the
+    /// article prior expects (a forum thread read as comments), the prior's article blocks
+    /// labelled other become article (0 turns it off) [default: the model's; 0.05 in
+    /// training].
+    #[arg(long, value_name = "SHARE")]
+    pub prior_rescue: Option<f64>,
+}
+
+impl DecisionArgs {
+    /// `params` with the values these flags give, checked.
+    pub fn apply(&self, params: ModelParams) -> anyhow::Result<ModelParams> {
+        let mut params = params;
+        if let Some(v) = self.article_fallback {
+            params = params.article_fallback(v);
+        }
+        if let Some(v) = self.list_vote {
+            params = params.list_vote(v);
+        }
+        if let Some(v) = self.prior_rescue {
+            params = params.prior_rescue(v);
+        }
+        Ok(params.check()?.params().clone())
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// Dataset folders to score on.
     #[arg(long = "data", required = true, value_name = "DIR")]
     pub data: Vec<PathBuf>,
-    /// Model file (default: the embedded model). Ignored with --cv-by-domain.
-    #[arg(long, value_name = "FILE")]
+    /// Model file (default: the embedded model).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cv_by_domain", "folds"])]
     pub model: Option<PathBuf>,
+    /// Score the held-out pages of a cross-validation again with the fold models that
+    /// --save-folds wrote into DIR, each page by the model its fold held it out of (give
+    /// the same --data). No training: the page rules below can be tried in minutes.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["cv_by_domain", "unseen_outlets"])]
+    pub folds: Option<PathBuf>,
     /// Instead of scoring a model: K-fold cross-validation with no outlet (registrable
     /// domain) on both sides of a fold, training with the options below.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", conflicts_with = "unseen_outlets")]
     pub cv_by_domain: Option<usize>,
     /// The learner for --cv-by-domain.
     #[command(flatten)]
     pub learner: LearnerArgs,
+    #[command(flatten)]
+    pub decision: DecisionArgs,
     /// No context stage in --cv-by-domain.
     #[arg(long)]
     pub no_context: bool,
@@ -276,6 +312,10 @@ pub struct EvalArgs {
     /// Seed for --cv-by-domain.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// With --cv-by-domain: write each fold's model into DIR (fold-1.json.gz, …), so
+    /// that --folds DIR can score the same held-out pages again without training.
+    #[arg(long, value_name = "DIR", requires = "cv_by_domain")]
+    pub save_folds: Option<PathBuf>,
     /// Score only pages whose outlet the model was not trained on (neither its six-class
     /// pages nor its article prior's pages).
     #[arg(long)]

@@ -54,10 +54,16 @@ fn one_line(e: &anyhow::Error) -> String {
     parts.join(": ").replace('\n', " ")
 }
 
-/// Load the model named by `--model`, or the embedded default.
-pub fn load_model(path: Option<&std::path::Path>) -> anyhow::Result<chaff_learn::Model> {
-    Ok(match path {
+/// Load the model named by `--model`, or the embedded default, with the page rules
+/// `decision` changes.
+pub fn load_model(
+    path: Option<&std::path::Path>,
+    decision: &flags::DecisionArgs,
+) -> anyhow::Result<chaff_learn::Model> {
+    let mut model = match path {
         Some(p) => chaff_learn::Model::load(p)?,
         None => chaff_learn::Model::from_bytes(DEFAULT_MODEL, "embedded default")?,
-    })
+    };
+    model.params = decision.apply(model.params)?;
+    Ok(model)
 }

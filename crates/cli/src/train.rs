@@ -34,8 +34,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     // options first: a bad one is reported before any page is read
     let params = args
-        .learner
-        .apply(ModelParams::default())?
+        .decision
+        .apply(args.learner.apply(ModelParams::default())?)?
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)

@@ -6,6 +6,7 @@
 //! bag-of-words precision/recall/F1 per page, averaged over pages.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use chaff_extract::text::words;
 use chaff_extract::Label;
@@ -18,6 +19,12 @@ use crate::dataset::{Dataset, LabelledPage, PageGold};
 use crate::model::{Model, ModelParams, Prediction, ValidModelParams};
 use crate::Result;
 use rayon::prelude::*;
+
+/// The file name of fold `f`'s model (counted from 0) in a `save_folds` folder of
+/// [`cross_validate`]: `fold-1.json.gz` for the first.
+pub fn fold_file(f: usize) -> String {
+    format!("fold-{}.json.gz", f + 1)
+}
 
 /// Assign each page to one of `k` folds so that no outlet is in two folds. Outlets are
 /// shuffled by `seed`, then each goes to the fold with the fewest blocks so far.
@@ -411,11 +418,15 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Scorer {
 /// K-fold cross-validation with no outlet on both sides of a fold: train on the other
 /// folds' block-labelled pages, predict the fold's pages (of any kind), score them all.
 /// `progress` hears which fold runs. Folds are fitted in parallel (rayon), and the
-/// held-out pages are scored by the HTML head, so no text head is trained.
+/// held-out pages are scored by the HTML head, so no text head is trained. With
+/// `save_folds`, each fold's model is written there as `fold-N.json.gz` (N from 1), so
+/// the same held-out predictions can be made again ([`evaluate_folds`]) without
+/// training: options that act after prediction can then be tried in minutes.
 pub fn cross_validate(
     params: &ValidModelParams,
     data: &Dataset,
     k: usize,
+    save_folds: Option<&Path>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Scorer> {
     if k < 2 {
@@ -448,6 +459,9 @@ pub fn cross_validate(
                 return Ok(Vec::new());
             }
             let model = params.fit_pages(&train, &|_| {})?;
+            if let Some(dir) = save_folds {
+                model.save(&dir.join(fold_file(f)))?;
+            }
             Ok(data
                 .pages
                 .iter()
@@ -466,6 +480,58 @@ pub fn cross_validate(
         if let Some(pr) = pr {
             scorer.add(p, &pr);
         }
+    }
+    Ok(scorer)
+}
+
+/// Score the held-out pages of a cross-validation again with the fold models it saved
+/// (`save_folds` of [`cross_validate`]; `models[f]` is fold `f`'s): the folds are drawn
+/// again from the same pages and the models' seed, and each page is predicted by the
+/// model its fold held it out of. Options that act after prediction (the models'
+/// `params`) can be changed before the call; with them unchanged, the scores are the
+/// cross-validation's. Fails when a page's fold model trained on the page's outlet (the
+/// models were made from other pages, or with another number of folds).
+pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
+    let k = models.len();
+    if k < 2 {
+        return Err(crate::Error::Params(format!(
+            "cross-validation folds need at least 2 fold models, got {k}"
+        )));
+    }
+    let seed = models[0].params.seed;
+    if let Some(f) = models.iter().position(|m| m.params.seed != seed) {
+        return Err(crate::Error::Params(format!(
+            "fold {} was trained with seed {}, fold 1 with {seed}: not one cross-validation",
+            f + 1,
+            models[f].params.seed
+        )));
+    }
+    let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
+    let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
+    let folds = folds_by_outlet(&outlets, &sizes, k, seed);
+    for (page, &f) in data.pages.iter().zip(&folds) {
+        let t = &models[f].training;
+        if t.outlets.binary_search(&page.outlet).is_ok()
+            || t.article_prior_outlets.binary_search(&page.outlet).is_ok()
+        {
+            return Err(crate::Error::Params(format!(
+                "page {} (outlet {}) falls in fold {}, but that fold's model trained on its \
+                 outlet: the fold models were made from other pages or another number of folds",
+                page.id,
+                page.outlet,
+                f + 1
+            )));
+        }
+    }
+    let preds: Vec<Vec<Prediction>> = data
+        .pages
+        .par_iter()
+        .zip(&folds)
+        .map(|(p, &f)| models[f].predict(&p.html, false))
+        .collect();
+    let mut scorer = Scorer::default();
+    for (p, pr) in data.pages.iter().zip(&preds) {
+        scorer.add(p, pr);
     }
     Ok(scorer)
 }
