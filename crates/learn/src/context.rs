@@ -7,7 +7,9 @@
 //! word-weighted mean probabilities of its containers, and those of its region's heading,
 //! and where it sits against the first stage's article: before it, inside it, or after it,
 //! and how far (a list right after the article is more often related stories, one far from
-//! it more often recent ones).
+//! it more often recent ones), and the mean probabilities of the list it is an item of
+//! ([`lists`]: where its structure repeats, which for a teaser of several blocks is not
+//! its nearest container).
 
 use chaff_extract::block::CONTAINER_LEVELS;
 use chaff_extract::Label;
@@ -40,8 +42,14 @@ pub fn column_names() -> Vec<String> {
     group("heading");
     group("region_after");
     names.extend(SPAN.iter().map(|s| format!("ctx_span_{s}")));
+    names.extend(Label::ALL.iter().map(|l| format!("ctx_list_mean_{l}")));
+    names.extend(LIST.iter().map(|s| format!("ctx_list_{s}")));
     names
 }
+
+/// The list columns after the list's mean probabilities (last in the row, so models
+/// trained before them read the columns before them unchanged).
+const LIST: [&str; 2] = ["level", "log_items"];
 
 /// The article-span columns (last in the row, so models trained before them read the
 /// columns before them unchanged).
@@ -55,8 +63,52 @@ const SPAN: [&str; 5] = [
 
 /// How many context columns models trained before the article-span columns read.
 pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
+/// How many context columns models trained before the list columns read.
+pub const COLUMNS_BEFORE_LIST: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
 /// How many context columns there are ([`column_names`]'s length).
-pub const COLUMNS: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
+pub const COLUMNS: usize = COLUMNS_BEFORE_LIST + Label::COUNT + LIST.len();
+
+/// The list a block belongs to: the nearest of its containers under which another block
+/// with words has the same tag/class chain (the items of a teaser list, the paragraphs
+/// of one body, the links of a menu). A story teaser of a title, a summary and a date
+/// is three blocks in one item, whose nearest container is the item, not the list; the
+/// list is where the items repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListOf {
+    /// The container level (0 for the nearest) and the container.
+    pub container: (usize, u32),
+    /// How many blocks with words repeat the block's structure there, itself included.
+    pub items: usize,
+}
+
+/// Each block's [`ListOf`], or none (no container level repeats its structure, or it has
+/// no words).
+pub fn lists(page: &Prepared) -> Vec<Option<ListOf>> {
+    let n = page.len();
+    let mut count: HashMap<(usize, u32, u64), usize> = HashMap::new();
+    for i in (0..n).filter(|&i| page.words[i] > 0) {
+        for k in 0..CONTAINER_LEVELS {
+            if let Some(c) = page.containers[i][k] {
+                *count.entry((k, c, page.signatures[i][k])).or_default() += 1;
+            }
+        }
+    }
+    (0..n)
+        .map(|i| {
+            if page.words[i] == 0 {
+                return None;
+            }
+            (0..CONTAINER_LEVELS).find_map(|k| {
+                let c = page.containers[i][k]?;
+                let items = count[&(k, c, page.signatures[i][k])];
+                (items >= 2).then_some(ListOf {
+                    container: (k, c),
+                    items,
+                })
+            })
+        })
+        .collect()
+}
 
 /// How much a block of `words` words weighs in its container's mean: 1 + ln(1 + words),
 /// so a long block counts more than a short one, but not in proportion.
@@ -141,6 +193,13 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32>
             out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_SPAN..)),
         );
     }
+    if cols > COLUMNS_BEFORE_LIST {
+        list_columns(
+            page,
+            p,
+            out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_LIST..)),
+        );
+    }
     out.slice_axis_inplace(Axis(1), Slice::from(..cols));
     out
 }
@@ -199,6 +258,41 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
         } else {
             since.map(|(b, w)| (b + 1, w + page.words[i]))
         };
+    }
+}
+
+/// The list columns: the word-weighted mean probabilities of the blocks under the
+/// block's [`ListOf`] container (all of them, whatever their structure: a teaser's title,
+/// summary and date), the list's container level + 1 (0: no list) and ln(1 + items).
+fn list_columns(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
+    let n = page.len();
+    let k6 = Label::COUNT;
+    let of = lists(page);
+    // a list's blocks: every block with words the container holds within the levels a
+    // block records (element ordinals are unique, so none is counted twice)
+    let mut sums: HashMap<u32, ([f64; Label::COUNT], f64)> = HashMap::new();
+    for l in of.iter().flatten() {
+        sums.entry(l.container.1).or_default();
+    }
+    for i in (0..n).filter(|&i| page.words[i] > 0) {
+        for c in page.containers[i].iter().flatten() {
+            let Some(e) = sums.get_mut(c) else { continue };
+            let w = container_weight(page.words[i]);
+            for j in 0..k6 {
+                e.0[j] += w * p[[i, j]];
+            }
+            e.1 += w;
+        }
+    }
+    for (i, l) in of.iter().enumerate() {
+        let Some(l) = l else { continue };
+        let mut row = out.row_mut(i);
+        let (s, w) = &sums[&l.container.1];
+        for j in 0..k6 {
+            row[j] = (s[j] / w) as f32;
+        }
+        row[k6] = (l.container.0 + 1) as f32;
+        row[k6 + 1] = (l.items as f32).ln_1p();
     }
 }
 
@@ -262,19 +356,59 @@ mod tests {
     }
 
     #[test]
-    fn older_models_read_the_columns_before_the_span_unchanged() {
+    fn a_teaser_of_several_blocks_belongs_to_the_list_its_items_repeat() {
+        let html = "<div><p>Body one here</p><p>Body two here</p></div>\
+            <ul><li><a href=/a><h3>Title A</h3></a><p>Summary A</p></li>\
+            <li><a href=/b><h3>Title B</h3></a><p>Summary B</p></li></ul><p>Alone</p>";
+        let page = Prepared::of_page(&Page::from_html(html, PageLimits::default()).unwrap());
+        assert_eq!(page.len(), 7);
+        let of = lists(&page);
+        // the body's paragraphs repeat under their parent
+        assert_eq!(of[0].unwrap().container.0, 0);
+        assert_eq!(of[0].unwrap().container, of[1].unwrap().container);
+        assert_eq!(of[0].unwrap().items, 2);
+        // titles (under a link, in an item) and summaries (in an item) repeat in the list
+        let list = of[2].unwrap().container.1;
+        for i in 2..6 {
+            assert_eq!(of[i].unwrap().container.1, list, "block {i}");
+            assert_eq!(of[i].unwrap().items, 2, "block {i}");
+        }
+        assert_ne!(list, of[0].unwrap().container.1);
+        // the lone paragraph's structure repeats nowhere near it
+        assert_eq!(of[6], None);
+        // the list's mean probabilities are those of all four of its blocks
+        let mut p = Array2::zeros((7, Label::COUNT));
+        for i in 0..7 {
+            p[[i, if i == 3 { 1 } else { 2 }]] = 1.0;
+        }
+        let names = column_names();
+        let col = |n: &str| names.iter().position(|c| c == n).unwrap();
+        let f = features(&page, p.view(), COLUMNS);
+        let related = f[[2, col("ctx_list_mean_related")]];
+        let w = |words: usize| container_weight(words) as f32;
+        let want = w(page.words[3]) / (w(2) + w(2) + w(2) + w(2));
+        assert!((related - want).abs() < 1e-6, "{related} against {want}");
+        assert_eq!(f[[2, col("ctx_list_level")]], 3.0);
+        assert_eq!(
+            f[[4, col("ctx_list_level")]],
+            1.0 + of[4].unwrap().container.0 as f32
+        );
+        assert_eq!(f[[6, col("ctx_list_level")]], 0.0);
+    }
+
+    #[test]
+    fn older_models_read_the_columns_before_the_span_and_the_lists_unchanged() {
         let (page, p) = page_and_probs(5, &[2]);
         assert_eq!(column_names().len(), COLUMNS);
         let all = features(&page, p.view(), COLUMNS);
-        let before = features(&page, p.view(), COLUMNS_BEFORE_SPAN);
-        assert_eq!(before.ncols(), COLUMNS_BEFORE_SPAN);
-        assert_eq!(
-            before,
-            all.slice_axis(Axis(1), Slice::from(..COLUMNS_BEFORE_SPAN))
-        );
-        assert_eq!(
-            column_names()[COLUMNS_BEFORE_SPAN],
-            "ctx_span_article_share_before"
-        );
+        for (before, first_after) in [
+            (COLUMNS_BEFORE_SPAN, "ctx_span_article_share_before"),
+            (COLUMNS_BEFORE_LIST, "ctx_list_mean_article"),
+        ] {
+            let older = features(&page, p.view(), before);
+            assert_eq!(older.ncols(), before);
+            assert_eq!(older, all.slice_axis(Axis(1), Slice::from(..before)));
+            assert_eq!(column_names()[before], first_after);
+        }
     }
 }

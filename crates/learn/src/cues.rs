@@ -258,6 +258,7 @@ mod tests {
                 values: vec![0.0; n],
             },
             containers: vec![[None; chaff_extract::block::CONTAINER_LEVELS]; n],
+            signatures: vec![[0; chaff_extract::block::CONTAINER_LEVELS]; n],
             headings: vec![false; n],
             words: vec![5; n],
             tokens,

@@ -27,6 +27,9 @@ pub struct Prepared {
     pub rows: FeatureRows,
     /// Each block's ancestor containers (see [`Block::containers`]).
     pub containers: Vec<[Option<u32>; CONTAINER_LEVELS]>,
+    /// Each block's tag/class chain below each of those containers (see
+    /// [`Block::signatures`]): blocks sharing both repeat one structure.
+    pub signatures: Vec<[u64; CONTAINER_LEVELS]>,
     /// Whether each block titles a region ([`chaff_extract::features::region_titles`]).
     pub headings: Vec<bool>,
     /// Words per block.
@@ -44,6 +47,7 @@ impl Prepared {
         Prepared {
             rows: FeatureRows::of_page(page),
             containers: page.blocks.iter().map(|b| b.containers).collect(),
+            signatures: page.blocks.iter().map(|b| b.signatures).collect(),
             headings,
             words: page.blocks.iter().map(|b| b.words).collect(),
             tokens: {

@@ -646,6 +646,7 @@ fn with_columns(page: &Prepared, extra: ArrayView2<f32>) -> Prepared {
     Prepared {
         rows: chaff_extract::FeatureRows { cols, values },
         containers: page.containers.clone(),
+        signatures: page.signatures.clone(),
         headings: page.headings.clone(),
         words: page.words.clone(),
         tokens: Default::default(),
@@ -1066,13 +1067,18 @@ impl Model {
         }
         // models trained before the article-span columns read the columns before them
         let context_now = context::column_names();
-        let known_width = [context::COLUMNS_BEFORE_SPAN, context_now.len()]
-            .contains(&model.context_columns.len());
+        let known_width = [
+            context::COLUMNS_BEFORE_SPAN,
+            context::COLUMNS_BEFORE_LIST,
+            context_now.len(),
+        ]
+        .contains(&model.context_columns.len());
         if !known_width || !context_now.starts_with(&model.context_columns) {
             return Err(err(format!(
-                "its {} context columns are not ones this chaff makes ({} now, or the first {} for models trained before the article-span columns)",
+                "its {} context columns are not ones this chaff makes ({} now, or the first {} or {} for models trained before the list or the article-span columns)",
                 model.context_columns.len(),
                 context_now.len(),
+                context::COLUMNS_BEFORE_LIST,
                 context::COLUMNS_BEFORE_SPAN
             )));
         }
@@ -1157,6 +1163,7 @@ mod tests {
                 values: Vec::new(),
             },
             containers: Vec::new(),
+            signatures: Vec::new(),
             headings: Vec::new(),
             words: Vec::new(),
             tokens: Default::default(),
@@ -1532,8 +1539,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
-        // context columns: all of this chaff's, or those before the article-span columns
-        // (models trained before them); any other list is refused
+        // context columns: all of this chaff's, or those before the list or the
+        // article-span columns (models trained before them); any other list is refused
         let with_context = |cols: &[String]| {
             let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
             v["context_columns"] = serde_json::json!(cols);
@@ -1541,6 +1548,7 @@ mod tests {
         };
         let now = context::column_names();
         assert!(with_context(&now[..context::COLUMNS_BEFORE_SPAN]).is_ok());
+        assert!(with_context(&now[..context::COLUMNS_BEFORE_LIST]).is_ok());
         for cols in [&now[..now.len() - 1], &now[1..]] {
             let err = with_context(cols).unwrap_err().to_string();
             assert!(err.contains("context columns are not ones"), "{err}");
