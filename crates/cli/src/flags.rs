@@ -253,7 +253,7 @@ pub struct DecisionArgs {
     pub article_fallback: Option<f64>,
     /// How far the blocks of one list settle related against recent together: 0 (each
     /// block alone) to 1 (every block split between the two by the list's related share)
-    /// [default: the model's; 1 in training].
+    /// [default: the model's; 0 in training].
     #[arg(long, value_name = "SHARE")]
     pub list_vote: Option<f64>,
     /// When the blocks labelled article hold fewer words than this share of what the
