@@ -503,6 +503,9 @@ fn learner_options_are_checked_before_any_page_is_read() {
 fn saved_fold_models_score_the_cross_validation_again() {
     let dir = tempfile::tempdir().unwrap();
     let folds = dir.path().join("folds");
+    // a fold model left by an earlier run with more folds is not read as one of this run's
+    std::fs::create_dir(&folds).unwrap();
+    std::fs::write(folds.join("fold-3.json.gz"), "stale").unwrap();
     let cv = chaff!(
         "eval",
         "--cv-by-domain",
@@ -519,6 +522,10 @@ fn saved_fold_models_score_the_cross_validation_again() {
     for f in ["fold-1.json.gz", "fold-2.json.gz"] {
         assert!(folds.join(f).exists(), "{f} not written");
     }
+    assert!(
+        !folds.join("fold-3.json.gz").exists(),
+        "a stale fold model was kept"
+    );
     let again = chaff!(
         "eval",
         "--folds",

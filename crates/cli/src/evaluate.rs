@@ -39,6 +39,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                     dir.display()
                 )
             })?;
+            // fold models of an earlier run with more folds would be read with these
+            let mut f = k;
+            while dir.join(fold_file(f)).exists() {
+                let stale = dir.join(fold_file(f));
+                std::fs::remove_file(&stale)
+                    .with_context(|| format!("{}: cannot remove", stale.display()))?;
+                f += 1;
+            }
         }
         Mode::CrossValidate(k, params)
     } else if let Some(dir) = &args.folds {

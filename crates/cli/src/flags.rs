@@ -313,7 +313,8 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// With --cv-by-domain: write each fold's model into DIR (fold-1.json.gz, …), so
-    /// that --folds DIR can score the same held-out pages again without training.
+    /// that --folds DIR can score the same held-out pages again without training. Fold
+    /// models of an earlier run there are replaced.
     #[arg(long, value_name = "DIR", requires = "cv_by_domain")]
     pub save_folds: Option<PathBuf>,
     /// Score only pages whose outlet the model was not trained on (neither its six-class
