@@ -374,6 +374,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     let out = stdout(&o);
     for want in [
         "macro-F1",
+        "95% interval over words (1000 draws of the 4 outlets)",
         "confusion",
         "article bag-of-words",
         "calibration",
@@ -392,6 +393,14 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["pages"], 4);
+    let interval = &report["six_class"]["interval"];
+    assert_eq!(interval["outlets"], 4);
+    let (lo, hi) = (
+        interval["macro_f1_words"][0].as_f64().unwrap(),
+        interval["macro_f1_words"][1].as_f64().unwrap(),
+    );
+    let macro_f1 = report["six_class"]["macro_f1_words"].as_f64().unwrap();
+    assert!(lo <= macro_f1 && macro_f1 <= hi, "{lo} {macro_f1} {hi}");
     assert!(
         report["six_class"]["words"]["article"]["f1"]
             .as_f64()

@@ -130,6 +130,17 @@ fn print_report(r: &EvalReport, errors: usize) {
             "macro-F1 over the five named labels: {:.3} (words), {:.3} (blocks)",
             s.macro_f1_words, s.macro_f1_blocks
         );
+        if let Some(i) = &s.interval {
+            let (lo, hi) = i.macro_f1_words;
+            print!(
+                "95% interval over words ({} draws of the {} outlets): macro-F1 {lo:.3}–{hi:.3}",
+                i.resamples, i.outlets
+            );
+            for (l, (lo, hi)) in &i.f1_words {
+                print!(", {} {lo:.3}–{hi:.3}", l.as_str());
+            }
+            println!();
+        }
         println!("\nconfusion over words (rows gold, columns predicted):");
         print!("{:<10}", "");
         for l in Label::ALL {

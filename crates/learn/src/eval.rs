@@ -11,7 +11,7 @@ use std::path::Path;
 use chaff_extract::text::words;
 use chaff_extract::Label;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
@@ -97,6 +97,29 @@ pub struct SixClass {
     pub macro_f1_blocks: f64,
     /// Confusion over words: `confusion[gold][predicted]`, in [`Label::ALL`] order.
     pub confusion_words: [[u64; 6]; 6],
+    /// How far the scores over words would move with other outlets: none when the
+    /// block-labelled pages come from fewer than two outlets.
+    pub interval: Option<Interval>,
+}
+
+/// How many times [`Interval`] resamples the outlets.
+pub const RESAMPLES: usize = 1000;
+
+/// A 95% interval of the six-class scores over words: the outlets with block-labelled
+/// pages are drawn with replacement, as many as there are, [`RESAMPLES`] times (a fixed
+/// seed, so a report is reproducible), and each draw's words are scored together; the
+/// interval holds the middle 95% of those scores. Pages of one outlet are drawn
+/// together, since they share markup and are not independent evidence.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Interval {
+    /// Outlets drawn from.
+    pub outlets: usize,
+    /// Draws.
+    pub resamples: usize,
+    /// Macro-F1 over the five named labels.
+    pub macro_f1_words: (f64, f64),
+    /// Per label F1.
+    pub f1_words: BTreeMap<Label, (f64, f64)>,
 }
 
 /// Bag-of-words article scores averaged over pages.
@@ -182,6 +205,8 @@ pub struct Scorer {
     article: Vec<(f64, f64, f64)>,
     article_kind: Vec<&'static str>,
     per_outlet: BTreeMap<String, (usize, u64, u64, f64)>,
+    /// Confusion over words per outlet (block-labelled pages).
+    outlet_words: BTreeMap<String, [[u64; 6]; 6]>,
     calibration: Vec<(f64, bool)>,
     page_scores: Vec<(String, f64)>,
     mistakes: Vec<Mistake>,
@@ -256,9 +281,11 @@ impl Scorer {
             return;
         };
         let (mut right, mut total) = (0u64, 0u64);
+        let outlet_words = self.outlet_words.entry(page.outlet.clone()).or_default();
         for (i, ((gold, pred), text)) in labels.iter().zip(preds).zip(&page.texts).enumerate() {
             let n = words(text).count() as u64;
             self.words[gold.index()][pred.label.index()] += n;
+            outlet_words[gold.index()][pred.label.index()] += n;
             self.blocks[gold.index()][pred.label.index()] += 1;
             self.calibration
                 .push((pred.confidence, *gold == pred.label));
@@ -290,28 +317,15 @@ impl Scorer {
     pub fn report(&self, worst: usize) -> EvalReport {
         let has_blocks = self.blocks.iter().flatten().any(|&c| c > 0);
         let six_class = has_blocks.then(|| {
-            let per = |m: &[[u64; 6]; 6]| -> BTreeMap<Label, Prf> {
-                Label::ALL
-                    .iter()
-                    .map(|&l| {
-                        let i = l.index();
-                        let tp = m[i][i];
-                        let fn_: u64 = m[i].iter().sum::<u64>() - tp;
-                        let fp: u64 = (0..6).map(|g| m[g][i]).sum::<u64>() - tp;
-                        (l, Prf::new(tp, fp, fn_))
-                    })
-                    .collect()
-            };
-            let w = per(&self.words);
-            let b = per(&self.blocks);
-            let macro_f1 =
-                |m: &BTreeMap<Label, Prf>| Label::NAMED.iter().map(|l| m[l].f1).sum::<f64>() / 5.0;
+            let w = label_scores(&self.words);
+            let b = label_scores(&self.blocks);
             SixClass {
                 macro_f1_words: macro_f1(&w),
                 macro_f1_blocks: macro_f1(&b),
                 words: w,
                 blocks: b,
                 confusion_words: self.words,
+                interval: outlet_interval(&self.outlet_words),
             }
         });
         let n = self.article.len();
@@ -386,6 +400,69 @@ impl Scorer {
             mistakes,
         }
     }
+}
+
+/// Precision, recall and F1 of every label from a confusion table
+/// (`m[gold][predicted]`).
+fn label_scores(m: &[[u64; 6]; 6]) -> BTreeMap<Label, Prf> {
+    Label::ALL
+        .iter()
+        .map(|&l| {
+            let i = l.index();
+            let tp = m[i][i];
+            let fn_: u64 = m[i].iter().sum::<u64>() - tp;
+            let fp: u64 = (0..6).map(|g| m[g][i]).sum::<u64>() - tp;
+            (l, Prf::new(tp, fp, fn_))
+        })
+        .collect()
+}
+
+/// Mean F1 of the five named labels.
+fn macro_f1(scores: &BTreeMap<Label, Prf>) -> f64 {
+    Label::NAMED.iter().map(|l| scores[l].f1).sum::<f64>() / 5.0
+}
+
+/// The [`Interval`] of the scores of `per_outlet`'s confusion tables over words.
+fn outlet_interval(per_outlet: &BTreeMap<String, [[u64; 6]; 6]>) -> Option<Interval> {
+    let tables: Vec<&[[u64; 6]; 6]> = per_outlet.values().collect();
+    let n = tables.len();
+    if n < 2 {
+        return None;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut macros = Vec::with_capacity(RESAMPLES);
+    let mut per_label: Vec<Vec<f64>> = (0..Label::COUNT)
+        .map(|_| Vec::with_capacity(RESAMPLES))
+        .collect();
+    for _ in 0..RESAMPLES {
+        let mut m = [[0u64; 6]; 6];
+        for _ in 0..n {
+            let t = tables[rng.gen_range(0..n)];
+            for (row, add) in m.iter_mut().zip(t) {
+                row.iter_mut().zip(add).for_each(|(a, b)| *a += b);
+            }
+        }
+        let s = label_scores(&m);
+        macros.push(macro_f1(&s));
+        for l in Label::ALL {
+            per_label[l.index()].push(s[&l].f1);
+        }
+    }
+    let middle = |mut v: Vec<f64>| -> (f64, f64) {
+        v.sort_by(f64::total_cmp);
+        let tail = RESAMPLES / 40;
+        (v[tail], v[RESAMPLES - 1 - tail])
+    };
+    Some(Interval {
+        outlets: n,
+        resamples: RESAMPLES,
+        macro_f1_words: middle(macros),
+        f1_words: Label::ALL
+            .iter()
+            .zip(per_label)
+            .map(|(&l, v)| (l, middle(v)))
+            .collect(),
+    })
 }
 
 fn article_scores<'a>(scores: impl Iterator<Item = &'a (f64, f64, f64)>) -> ArticleScores {
@@ -568,6 +645,55 @@ mod tests {
         assert!((r - 0.5).abs() < 1e-12);
         assert!((f - 2.0 * p * r / (p + r)).abs() < 1e-12);
         assert_eq!(bag_prf(&[], &s(&["a"])), (0.0, 0.0, 0.0));
+    }
+
+    /// A confusion table with `right` words of every label right and `wrong` related
+    /// words read as recent.
+    fn table(right: u64, wrong: u64) -> [[u64; 6]; 6] {
+        let mut m = [[0u64; 6]; 6];
+        for (i, row) in m.iter_mut().enumerate() {
+            row[i] = right;
+        }
+        m[Label::Related.index()][Label::Recent.index()] = wrong;
+        m
+    }
+
+    #[test]
+    fn the_interval_resamples_outlets_and_is_reproducible() {
+        let outlets = |tables: &[[[u64; 6]; 6]]| -> BTreeMap<String, [[u64; 6]; 6]> {
+            tables
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("outlet{i}"), *t))
+                .collect()
+        };
+        // one outlet: nothing to resample
+        assert_eq!(outlet_interval(&outlets(&[table(10, 5)])), None);
+        // outlets that all score alike give the score itself
+        let same = outlet_interval(&outlets(&[table(10, 5); 4])).unwrap();
+        let whole = macro_f1(&label_scores(&table(40, 20)));
+        assert!((same.macro_f1_words.0 - whole).abs() < 1e-12);
+        assert!((same.macro_f1_words.1 - whole).abs() < 1e-12);
+        // outlets that differ spread it around the score of all of them together
+        let mixed = [table(10, 0), table(10, 30), table(10, 0), table(10, 10)];
+        let i = outlet_interval(&outlets(&mixed)).unwrap();
+        let mut all = [[0u64; 6]; 6];
+        for t in &mixed {
+            for g in 0..6 {
+                for p in 0..6 {
+                    all[g][p] += t[g][p];
+                }
+            }
+        }
+        let whole = label_scores(&all);
+        let (lo, hi) = i.macro_f1_words;
+        assert!(lo < macro_f1(&whole) && macro_f1(&whole) < hi, "{lo} {hi}");
+        let (lo, hi) = i.f1_words[&Label::Related];
+        assert!(lo < whole[&Label::Related].f1 && whole[&Label::Related].f1 < hi);
+        // article is never confused here, so it does not move
+        assert_eq!(i.f1_words[&Label::Article], (1.0, 1.0));
+        assert_eq!((i.outlets, i.resamples), (4, RESAMPLES));
+        assert_eq!(outlet_interval(&outlets(&mixed)), Some(i));
     }
 
     #[test]
