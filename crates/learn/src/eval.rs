@@ -204,7 +204,8 @@ pub struct Scorer {
     blocks: [[u64; 6]; 6],
     article: Vec<(f64, f64, f64)>,
     article_kind: Vec<&'static str>,
-    per_outlet: BTreeMap<String, (usize, u64, u64, f64)>,
+    /// Pages and summed article F1 per outlet.
+    per_outlet: BTreeMap<String, (usize, f64)>,
     /// Confusion over words per outlet (block-labelled pages).
     outlet_words: BTreeMap<String, [[u64; 6]; 6]>,
     calibration: Vec<(f64, bool)>,
@@ -275,7 +276,7 @@ impl Scorer {
         });
         let entry = self.per_outlet.entry(page.outlet.clone()).or_default();
         entry.0 += 1;
-        entry.3 += prf.2;
+        entry.1 += prf.2;
         let Some(labels) = labels else {
             self.page_scores.push((page.id.clone(), prf.2));
             return;
@@ -303,8 +304,6 @@ impl Scorer {
                 });
             }
         }
-        entry.1 += right;
-        entry.2 += total;
         let acc = if total > 0 {
             right as f64 / total as f64
         } else {
@@ -346,10 +345,14 @@ impl Scorer {
         let outlets = self
             .per_outlet
             .iter()
-            .map(|(o, &(pages, right, total, f1))| OutletRow {
+            .map(|(o, &(pages, f1))| OutletRow {
                 outlet: o.clone(),
                 pages,
-                word_accuracy: (total > 0).then(|| right as f64 / total as f64),
+                word_accuracy: self.outlet_words.get(o).and_then(|m| {
+                    let total: u64 = m.iter().flatten().sum();
+                    let right: u64 = (0..6).map(|i| m[i][i]).sum();
+                    (total > 0).then(|| right as f64 / total as f64)
+                }),
                 article_f1: f1 / pages.max(1) as f64,
             })
             .collect();
