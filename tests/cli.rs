@@ -453,6 +453,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     // model options out of range are refused before any training, saying which
     for (flag, value, says) in [
         ("--class-balance", "1.5", "class_balance"),
+        ("--page-balance", "1.5", "page_balance"),
         ("--context-rounds", "0", "context_rounds"),
         ("--article-fallback", "2", "article_fallback"),
         ("--list-vote", "1.5", "list_vote"),

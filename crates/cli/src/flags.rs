@@ -170,6 +170,10 @@ pub struct LearnerArgs {
     /// is) to 1 (every label weighs the same).
     #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().class_balance)]
     pub class_balance: f32,
+    /// How far the six-class stages even out the pages' total weights: 0 (as the data
+    /// is) to 1 (every labelled page weighs the same).
+    #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().page_balance)]
+    pub page_balance: f32,
     /// Rounds of the context stage, each over the out-of-fold probabilities of the one
     /// before.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_rounds)]
@@ -192,6 +196,7 @@ impl LearnerArgs {
         Ok(params
             .learner(self.params()?)
             .class_balance(self.class_balance)
+            .page_balance(self.page_balance)
             .context_rounds(self.context_rounds)
             .article_prior_pages(self.prior_pages)
             .calibrate(!self.no_calibration)

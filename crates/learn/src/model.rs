@@ -62,6 +62,13 @@ pub struct ModelParams {
     /// so 0 leaves the data as it is and 1 gives every label the same total weight.
     #[serde(default)]
     pub class_balance: f32,
+    /// How far the six-class stages even out the pages' shares of the training weight:
+    /// each page's blocks are weighted by `(mean page weight / page weight)^page_balance`,
+    /// so 0 leaves the data as it is and 1 gives every page the same total weight (a page
+    /// of 600 teaser links then counts no more than a page of 20 paragraphs). Applied
+    /// before `class_balance`.
+    #[serde(default)]
+    pub page_balance: f32,
     /// Every page has main content: when no block of a page comes out article, the blocks
     /// whose article probability is at least this share of the page's highest are labelled
     /// article. 0 turns it off (and is what model files from before it read as).
@@ -112,6 +119,7 @@ impl Default for ModelParams {
             article_prior: true,
             article_prior_pages: 1500,
             class_balance: 0.0,
+            page_balance: 0.0,
             article_fallback: 0.5,
             calibrate: true,
             cues: true,
@@ -173,6 +181,12 @@ impl ModelParams {
         self
     }
 
+    /// Set how far the six-class stages even out the pages' weights (0 to 1).
+    pub fn page_balance(mut self, exponent: f32) -> Self {
+        self.page_balance = exponent;
+        self
+    }
+
     /// Set the share of a page's highest article probability that a block needs to be
     /// labelled article when none is (0 to 1; 0 turns the fallback off).
     pub fn article_fallback(mut self, share: f64) -> Self {
@@ -224,6 +238,9 @@ impl ModelParams {
         }
         if !(0.0..=1.0).contains(&self.class_balance) {
             return Err(Error::Params("class_balance must be in [0, 1]".into()));
+        }
+        if !(0.0..=1.0).contains(&self.page_balance) {
+            return Err(Error::Params("page_balance must be in [0, 1]".into()));
         }
         if !(0.0..=1.0).contains(&self.article_fallback) {
             return Err(Error::Params("article_fallback must be in [0, 1]".into()));
@@ -488,6 +505,7 @@ impl ValidModelParams {
     ) -> Result<Head> {
         let p = &self.0;
         let (x, y, mut w) = stack(views, None);
+        balance_pages(views, &mut w, p.page_balance);
         balance(&y, &mut w, p.class_balance);
         progress("first stage");
         let first = p.learner.fit(x, &y, &w, p.seed)?;
@@ -515,6 +533,7 @@ impl ValidModelParams {
         for r in 0..p.context_rounds {
             progress(&format!("context stage, round {}", r + 1));
             let (x2, y2, mut w2) = stack(views, Some(&probs));
+            balance_pages(views, &mut w2, p.page_balance);
             balance(&y2, &mut w2, p.class_balance);
             let model = p
                 .learner
@@ -566,6 +585,7 @@ impl ValidModelParams {
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref());
+            balance_pages(&train_views, &mut wf, p.page_balance);
             balance(&yf, &mut wf, p.class_balance);
             let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
             for (i, o) in oof.iter_mut().enumerate() {
@@ -850,6 +870,39 @@ fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
     });
     for (l, v) in y.iter().zip(w.iter_mut()) {
         *v *= factor[l.index()];
+    }
+}
+
+/// Even out the pages' shares of the total weight `w` (the rows of `views`, page after
+/// page, as [`stack`] lays them out) by `exponent` (see [`ModelParams::page_balance`]).
+fn balance_pages(views: &[(&Prepared, &[Label])], w: &mut [f32], exponent: f32) {
+    if exponent == 0.0 {
+        return;
+    }
+    let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+    balance_runs(&sizes, w, exponent);
+}
+
+/// Even out the totals of consecutive runs of `w` of the given `sizes` by `exponent`:
+/// each run is scaled by `(mean run total / run total)^exponent`; empty runs are left out
+/// of the mean.
+fn balance_runs(sizes: &[usize], w: &mut [f32], exponent: f32) {
+    let mut start = 0;
+    let spans: Vec<(usize, usize, f64)> = sizes
+        .iter()
+        .map(|&n| {
+            let total = w[start..start + n].iter().map(|&v| v as f64).sum::<f64>();
+            start += n;
+            (start - n, start, total)
+        })
+        .collect();
+    let present: Vec<f64> = spans.iter().map(|s| s.2).filter(|&t| t > 0.0).collect();
+    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    for (a, b, total) in spans {
+        if total > 0.0 {
+            let factor = (mean / total).powf(exponent as f64) as f32;
+            w[a..b].iter_mut().for_each(|v| *v *= factor);
+        }
     }
 }
 
@@ -1318,6 +1371,26 @@ mod tests {
             .article_fallback(1.5)
             .check()
             .is_err());
+    }
+
+    #[test]
+    fn page_balance_evens_out_page_weights() {
+        // three pages of 2, 1 and 3 rows with totals 4, 1 and 9
+        let sizes = [2, 1, 3];
+        let mut w = [1.0, 3.0, 1.0, 3.0, 3.0, 3.0];
+        let totals = |w: &[f32]| [w[0] + w[1], w[2], w[3] + w[4] + w[5]];
+        balance_runs(&sizes, &mut w, 1.0);
+        for t in totals(&w) {
+            assert!((t - 14.0 / 3.0).abs() < 1e-4, "{t}");
+        }
+        // within a page, blocks keep their proportions
+        assert!((w[1] / w[0] - 3.0).abs() < 1e-5);
+        let mut half = [1.0, 3.0, 1.0, 3.0, 3.0, 3.0];
+        balance_runs(&sizes, &mut half, 0.5);
+        let t = totals(&half);
+        assert!((t[2] / t[1] - 3.0).abs() < 1e-3, "{t:?}");
+        assert!(ModelParams::default().page_balance(1.5).check().is_err());
+        assert!(ModelParams::default().page_balance(0.5).check().is_ok());
     }
 
     #[test]
