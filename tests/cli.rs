@@ -393,6 +393,8 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["pages"], 4);
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, &o.stdout).unwrap();
     let interval = &report["six_class"]["interval"];
     assert_eq!(interval["outlets"], 4);
     let (lo, hi) = (
@@ -436,7 +438,8 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
     assert!(!without["params"]["cues"].as_bool().unwrap());
     assert!(without.get("cues").is_none());
-    // cross-validation by outlet runs and reports
+    // cross-validation by outlet runs and reports, here against the model's report: the
+    // difference of their scores
     let o = chaff!(
         "eval",
         "--cv-by-domain",
@@ -445,11 +448,55 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         "logistic",
         "--data",
         "datasets/mini",
-        "--json"
+        "--json",
+        "--against",
+        &saved
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["pages"], 4);
+    let cv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(cv["pages"], 4);
+    let macro_of = |r: &serde_json::Value| r["six_class"]["macro_f1_words"].as_f64().unwrap();
+    let model_report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let observed = cv["compared"]["macro_f1_words"]["observed"]
+        .as_f64()
+        .unwrap();
+    assert!((observed - (macro_of(&cv) - macro_of(&model_report))).abs() < 1e-9);
+    assert_eq!(cv["compared"]["outlets"], 4);
+    // the model against its own report differs by nothing
+    let against = |report: &Path| {
+        chaff!(
+            "eval",
+            "--model",
+            &model,
+            "--data",
+            "datasets/mini",
+            "--against",
+            report
+        )
+    };
+    let o = against(&saved);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("of the 4 outlets")
+            && out.contains("macro-F1  +0.0000  (+0.0000 to +0.0000; 0%)"),
+        "{out}"
+    );
+    // a report of other outlets, or a file that is no report, is refused, named
+    let mut fewer = model_report.clone();
+    fewer["outlets"].as_array_mut().unwrap().pop();
+    let fewer_file = dir.path().join("fewer.json");
+    std::fs::write(&fewer_file, fewer.to_string()).unwrap();
+    for (file, says) in [(&fewer_file, "different outlets"), (&model, "not a report")] {
+        let o = against(file);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains(says),
+            "{err}"
+        );
+    }
     // model options out of range are refused before any training, saying which
     for (flag, value, says) in [
         ("--class-balance", "1.5", "class_balance"),

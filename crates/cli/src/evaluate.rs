@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use chaff_extract::Label;
-use chaff_learn::eval::{cross_validate, evaluate, evaluate_folds, fold_file, EvalReport};
+use chaff_learn::eval::{
+    compare, cross_validate, evaluate, evaluate_folds, fold_file, EvalReport, OutletRow,
+};
 use chaff_learn::{Dataset, Model, ModelParams, ValidModelParams};
 
 use crate::flags::{DecisionArgs, EvalArgs};
@@ -23,7 +25,9 @@ enum Mode {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    // options and models first: a bad one is reported before any page is read
+    // options, models and the report to compare with first: a bad one is reported
+    // before any page is read
+    let against = args.against.as_deref().map(read_outlets).transpose()?;
     let mode = if let Some(k) = args.cv_by_domain {
         let params = args
             .decision
@@ -58,7 +62,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         )?))
     };
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
-    let report = match mode {
+    let mut report = match mode {
         Mode::CrossValidate(k, params) => {
             let scorer = cross_validate(&params, &data, k, args.save_folds.as_deref(), &|m| {
                 eprintln!("chaff: cross-validation {m}")
@@ -91,10 +95,16 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             evaluate(&model, &data).report(args.errors)
         }
     };
+    if let (Some(other), Some(path)) = (&against, &args.against) {
+        report.compared =
+            Some(compare(&report.outlets, other).with_context(|| {
+                format!("{}: cannot be compared with this run", path.display())
+            })?);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_report(&report, args.errors);
+        print_report(&report, args.errors, args.against.as_deref());
     }
     if failed > 0 {
         eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
@@ -103,7 +113,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(r: &EvalReport, errors: usize) {
+fn print_report(r: &EvalReport, errors: usize, against: Option<&Path>) {
     println!("pages: {}", r.pages);
     if let Some(s) = &r.six_class {
         println!(
@@ -140,6 +150,31 @@ fn print_report(r: &EvalReport, errors: usize) {
                 print!(", {} {lo:.3}–{hi:.3}", l.as_str());
             }
             println!();
+        }
+        if let (Some(c), Some(path)) = (&r.compared, against) {
+            let (lo, hi) = c.macro_f1_words.interval;
+            println!(
+                "against {} (this run minus that one, over words; 95% interval from {} draws \
+                 of the {} outlets, each scoring both; share of draws this run is higher):",
+                path.display(),
+                c.resamples,
+                c.outlets
+            );
+            println!(
+                "  {:<9} {:+.4}  ({lo:+.4} to {hi:+.4}; {:.0}%)",
+                "macro-F1",
+                c.macro_f1_words.observed,
+                100.0 * c.macro_f1_words.higher
+            );
+            for (l, d) in &c.f1_words {
+                let (lo, hi) = d.interval;
+                println!(
+                    "  {:<9} {:+.4}  ({lo:+.4} to {hi:+.4}; {:.0}%)",
+                    l.as_str(),
+                    d.observed,
+                    100.0 * d.higher
+                );
+            }
         }
         println!("\nconfusion over words (rows gold, columns predicted):");
         print!("{:<10}", "");
@@ -199,6 +234,31 @@ fn print_report(r: &EvalReport, errors: usize) {
             );
         }
     }
+}
+
+/// The per-outlet rows of a report `chaff eval --json` wrote, with their confusion
+/// tables.
+fn read_outlets(path: &Path) -> anyhow::Result<Vec<OutletRow>> {
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        outlets: Vec<OutletRow>,
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the report for --against", path.display()))?;
+    let saved: Saved = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not a report of `chaff eval --json` (its per-outlet rows)",
+            path.display()
+        )
+    })?;
+    if !saved.outlets.iter().any(|o| o.confusion_words.is_some()) {
+        anyhow::bail!(
+            "{}: its outlets have no confusion tables over words (a report of block-labelled \
+             pages by a chaff that writes them is needed)",
+            path.display()
+        );
+    }
+    Ok(saved.outlets)
 }
 
 /// The fold models `--save-folds` wrote into `dir` (fold-1.json.gz, fold-2.json.gz, … up

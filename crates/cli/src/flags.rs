@@ -326,6 +326,11 @@ pub struct EvalArgs {
     /// pages nor its article prior's pages).
     #[arg(long)]
     pub unseen_outlets: bool,
+    /// Compare with an earlier run's report (`chaff eval --json` on the same --data):
+    /// how much each six-class score over words differs, with a 95% interval from
+    /// drawing the outlets, each draw scoring both runs on the same outlets.
+    #[arg(long, value_name = "REPORT")]
+    pub against: Option<PathBuf>,
     /// Machine-readable results (JSON) instead of tables.
     #[arg(long)]
     pub json: bool,

@@ -40,6 +40,9 @@ pub enum Error {
     /// Invalid parameters.
     #[error("invalid parameters: {0}")]
     Params(String),
+    /// Two evaluation reports cannot be compared.
+    #[error("{0}")]
+    Mismatch(String),
     /// The learner failed.
     #[error("training failed: {0}")]
     Training(String),

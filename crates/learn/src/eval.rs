@@ -13,11 +13,11 @@ use chaff_extract::Label;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, LabelledPage, PageGold};
 use crate::model::{Model, ModelParams, Prediction, ValidModelParams};
-use crate::Result;
+use crate::{Error, Result};
 use rayon::prelude::*;
 
 /// The file name of fold `f`'s model (counted from 0) in a `save_folds` folder of
@@ -96,7 +96,7 @@ pub struct SixClass {
     /// Macro-F1 over the five named labels, blocks.
     pub macro_f1_blocks: f64,
     /// Confusion over words: `confusion[gold][predicted]`, in [`Label::ALL`] order.
-    pub confusion_words: [[u64; 6]; 6],
+    pub confusion_words: Confusion,
     /// How far the scores over words would move with other outlets: none when the
     /// block-labelled pages come from fewer than two outlets.
     pub interval: Option<Interval>,
@@ -137,8 +137,11 @@ pub struct ArticleScores {
     pub f1_median: f64,
 }
 
+/// A confusion table over words: `table[gold][predicted]`, in [`Label::ALL`] order.
+pub type Confusion = [[u64; 6]; 6];
+
 /// One outlet's scores.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutletRow {
     /// The outlet.
     pub outlet: String,
@@ -148,6 +151,38 @@ pub struct OutletRow {
     pub word_accuracy: Option<f64>,
     /// Mean article F1 of its pages.
     pub article_f1: f64,
+    /// Its confusion over words (block-labelled pages), so that a saved report can be
+    /// [`compare`]d outlet by outlet with another; reports from before it have none.
+    #[serde(default)]
+    pub confusion_words: Option<Confusion>,
+}
+
+/// How one run's six-class scores over words differ from another's on the same outlets
+/// ([`compare`]): each difference is this run's score minus the other's, observed over
+/// all outlets, and over [`RESAMPLES`] draws of the outlets with replacement — the draws
+/// of [`Interval`], each scoring both runs on the same outlets, so that what the outlets
+/// share (an easy outlet is easy for both) cancels out.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comparison {
+    /// Outlets drawn from.
+    pub outlets: usize,
+    /// Draws.
+    pub resamples: usize,
+    /// Macro-F1 over the five named labels.
+    pub macro_f1_words: Difference,
+    /// Per label F1.
+    pub f1_words: BTreeMap<Label, Difference>,
+}
+
+/// One score's difference between two runs (this one's minus the other's).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Difference {
+    /// Over all outlets.
+    pub observed: f64,
+    /// The middle 95% of the differences over the draws.
+    pub interval: (f64, f64),
+    /// Share of the draws in which this run scored higher.
+    pub higher: f64,
 }
 
 /// How well confidence matches accuracy.
@@ -189,6 +224,10 @@ pub struct EvalReport {
     pub article_by_gold: BTreeMap<String, ArticleScores>,
     /// Per outlet.
     pub outlets: Vec<OutletRow>,
+    /// Against another run's report on the same outlets, when one was given
+    /// ([`compare`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared: Option<Comparison>,
     /// Calibration of `confidence` (block-labelled pages).
     pub calibration: Option<Calibration>,
     /// Pages with the lowest word accuracy (or article F1), worst first: (page, score).
@@ -200,14 +239,14 @@ pub struct EvalReport {
 /// Accumulates predictions page by page and produces an [`EvalReport`].
 #[derive(Debug, Default)]
 pub struct Scorer {
-    words: [[u64; 6]; 6],
-    blocks: [[u64; 6]; 6],
+    words: Confusion,
+    blocks: Confusion,
     article: Vec<(f64, f64, f64)>,
     article_kind: Vec<&'static str>,
     /// Pages and summed article F1 per outlet.
     per_outlet: BTreeMap<String, (usize, f64)>,
     /// Confusion over words per outlet (block-labelled pages).
-    outlet_words: BTreeMap<String, [[u64; 6]; 6]>,
+    outlet_words: BTreeMap<String, Confusion>,
     calibration: Vec<(f64, bool)>,
     page_scores: Vec<(String, f64)>,
     mistakes: Vec<Mistake>,
@@ -354,6 +393,7 @@ impl Scorer {
                     (total > 0).then(|| right as f64 / total as f64)
                 }),
                 article_f1: f1 / pages.max(1) as f64,
+                confusion_words: self.outlet_words.get(o).copied(),
             })
             .collect();
         let calibration = (!self.calibration.is_empty()).then(|| {
@@ -398,6 +438,7 @@ impl Scorer {
             article,
             article_by_gold,
             outlets,
+            compared: None,
             calibration,
             worst_pages,
             mistakes,
@@ -407,7 +448,7 @@ impl Scorer {
 
 /// Precision, recall and F1 of every label from a confusion table
 /// (`m[gold][predicted]`).
-fn label_scores(m: &[[u64; 6]; 6]) -> BTreeMap<Label, Prf> {
+fn label_scores(m: &Confusion) -> BTreeMap<Label, Prf> {
     Label::ALL
         .iter()
         .map(|&l| {
@@ -425,37 +466,49 @@ fn macro_f1(scores: &BTreeMap<Label, Prf>) -> f64 {
     Label::NAMED.iter().map(|l| scores[l].f1).sum::<f64>() / 5.0
 }
 
+/// The draws of the outlets that [`Interval`] and [`Comparison`] score: [`RESAMPLES`]
+/// times, `n` outlets drawn with replacement (as indices; a fixed seed).
+fn outlet_draws(n: usize) -> impl Iterator<Item = Vec<usize>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    (0..RESAMPLES).map(move |_| (0..n).map(|_| rng.gen_range(0..n)).collect())
+}
+
+/// The sum of the tables at `picks`.
+fn sum_tables(tables: &[&Confusion], picks: &[usize]) -> Confusion {
+    let mut m = [[0u64; 6]; 6];
+    for &k in picks {
+        for (row, add) in m.iter_mut().zip(tables[k]) {
+            row.iter_mut().zip(add).for_each(|(a, b)| *a += b);
+        }
+    }
+    m
+}
+
+/// The middle 95% of `v`.
+fn middle(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let tail = v.len() / 40;
+    (v[tail], v[v.len() - 1 - tail])
+}
+
 /// The [`Interval`] of the scores of `per_outlet`'s confusion tables over words.
-fn outlet_interval(per_outlet: &BTreeMap<String, [[u64; 6]; 6]>) -> Option<Interval> {
-    let tables: Vec<&[[u64; 6]; 6]> = per_outlet.values().collect();
+fn outlet_interval(per_outlet: &BTreeMap<String, Confusion>) -> Option<Interval> {
+    let tables: Vec<&Confusion> = per_outlet.values().collect();
     let n = tables.len();
     if n < 2 {
         return None;
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut macros = Vec::with_capacity(RESAMPLES);
     let mut per_label: Vec<Vec<f64>> = (0..Label::COUNT)
         .map(|_| Vec::with_capacity(RESAMPLES))
         .collect();
-    for _ in 0..RESAMPLES {
-        let mut m = [[0u64; 6]; 6];
-        for _ in 0..n {
-            let t = tables[rng.gen_range(0..n)];
-            for (row, add) in m.iter_mut().zip(t) {
-                row.iter_mut().zip(add).for_each(|(a, b)| *a += b);
-            }
-        }
-        let s = label_scores(&m);
+    for picks in outlet_draws(n) {
+        let s = label_scores(&sum_tables(&tables, &picks));
         macros.push(macro_f1(&s));
         for l in Label::ALL {
             per_label[l.index()].push(s[&l].f1);
         }
     }
-    let middle = |mut v: Vec<f64>| -> (f64, f64) {
-        v.sort_by(f64::total_cmp);
-        let tail = RESAMPLES / 40;
-        (v[tail], v[RESAMPLES - 1 - tail])
-    };
     Some(Interval {
         outlets: n,
         resamples: RESAMPLES,
@@ -464,6 +517,76 @@ fn outlet_interval(per_outlet: &BTreeMap<String, [[u64; 6]; 6]>) -> Option<Inter
             .iter()
             .zip(per_label)
             .map(|(&l, v)| (l, middle(v)))
+            .collect(),
+    })
+}
+
+/// How the six-class scores over words of `this` run differ from `that` run's, outlet
+/// by outlet (see [`Comparison`]). Both must hold a confusion table for the same outlets
+/// (the same block-labelled pages scored, as by two runs over the same `--data`), two
+/// at least.
+pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
+    let tables = |rows: &[OutletRow]| -> BTreeMap<String, Confusion> {
+        rows.iter()
+            .filter_map(|r| r.confusion_words.map(|t| (r.outlet.clone(), t)))
+            .collect()
+    };
+    let (a, b) = (tables(this), tables(that));
+    if a.keys().ne(b.keys()) {
+        let only = |x: &BTreeMap<String, Confusion>, y: &BTreeMap<String, Confusion>| {
+            let names: Vec<&str> = x
+                .keys()
+                .filter(|k| !y.contains_key(*k))
+                .map(String::as_str)
+                .collect();
+            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            match names.len() {
+                0 => "none".to_string(),
+                n if n > 3 => format!("{n} ({shown}, …)"),
+                n => format!("{n} ({shown})"),
+            }
+        };
+        return Err(Error::Mismatch(format!(
+            "the runs scored different outlets: {} only in this one, {} only in the other \
+             (score the same --data in both)",
+            only(&a, &b),
+            only(&b, &a)
+        )));
+    }
+    let n = a.len();
+    if n < 2 {
+        return Err(Error::Mismatch(format!(
+            "{n} outlets with block-labelled pages: at least two are needed to draw from"
+        )));
+    }
+    let (ta, tb): (Vec<&Confusion>, Vec<&Confusion>) = (a.values().collect(), b.values().collect());
+    let all: Vec<usize> = (0..n).collect();
+    // per draw (the first being all outlets once): macro-F1, then each label's F1
+    let mut diffs: Vec<Vec<f64>> = (0..1 + Label::COUNT)
+        .map(|_| Vec::with_capacity(RESAMPLES + 1))
+        .collect();
+    for picks in std::iter::once(all).chain(outlet_draws(n)) {
+        let (sa, sb) = (
+            label_scores(&sum_tables(&ta, &picks)),
+            label_scores(&sum_tables(&tb, &picks)),
+        );
+        diffs[0].push(macro_f1(&sa) - macro_f1(&sb));
+        for l in Label::ALL {
+            diffs[1 + l.index()].push(sa[&l].f1 - sb[&l].f1);
+        }
+    }
+    let difference = |v: &Vec<f64>| Difference {
+        observed: v[0],
+        interval: middle(v[1..].to_vec()),
+        higher: v[1..].iter().filter(|&&d| d > 0.0).count() as f64 / RESAMPLES as f64,
+    };
+    Ok(Comparison {
+        outlets: n,
+        resamples: RESAMPLES,
+        macro_f1_words: difference(&diffs[0]),
+        f1_words: Label::ALL
+            .iter()
+            .map(|&l| (l, difference(&diffs[1 + l.index()])))
             .collect(),
     })
 }
@@ -697,6 +820,63 @@ mod tests {
         assert_eq!(i.f1_words[&Label::Article], (1.0, 1.0));
         assert_eq!((i.outlets, i.resamples), (4, RESAMPLES));
         assert_eq!(outlet_interval(&outlets(&mixed)), Some(i));
+    }
+
+    #[test]
+    fn a_comparison_draws_the_same_outlets_for_both_runs() {
+        let rows = |tables: &[Confusion]| -> Vec<OutletRow> {
+            tables
+                .iter()
+                .enumerate()
+                .map(|(i, t)| OutletRow {
+                    outlet: format!("outlet{i}"),
+                    pages: 1,
+                    word_accuracy: None,
+                    article_f1: 0.0,
+                    confusion_words: Some(*t),
+                })
+                .collect()
+        };
+        let before = rows(&[table(10, 0), table(10, 30), table(10, 0), table(10, 10)]);
+        // a run against itself differs by nothing, in every draw
+        let same = compare(&before, &before).unwrap();
+        assert_eq!(same.macro_f1_words.observed, 0.0);
+        assert_eq!(same.macro_f1_words.interval, (0.0, 0.0));
+        assert_eq!(same.macro_f1_words.higher, 0.0);
+        // one outlet's related words read right: better in every draw that holds it
+        let after = rows(&[table(10, 0), table(10, 0), table(10, 0), table(10, 10)]);
+        let c = compare(&after, &before).unwrap();
+        let score = |r: &[OutletRow]| {
+            let all: Vec<&Confusion> = r
+                .iter()
+                .map(|o| o.confusion_words.as_ref().unwrap())
+                .collect();
+            macro_f1(&label_scores(&sum_tables(&all, &[0, 1, 2, 3])))
+        };
+        assert!((c.macro_f1_words.observed - (score(&after) - score(&before))).abs() < 1e-12);
+        assert!(c.macro_f1_words.observed > 0.0);
+        let (lo, hi) = c.macro_f1_words.interval;
+        assert!(lo >= 0.0 && hi > 0.0, "{lo} {hi}");
+        // about 1 − (3/4)^4 of the draws hold that outlet at least once
+        assert!(
+            (0.6..0.8).contains(&c.macro_f1_words.higher),
+            "{}",
+            c.macro_f1_words.higher
+        );
+        assert_eq!(c.f1_words[&Label::Article].observed, 0.0);
+        assert!(c.f1_words[&Label::Related].observed > 0.0);
+        assert_eq!((c.outlets, c.resamples), (4, RESAMPLES));
+        // the other way round, the differences change sign
+        let back = compare(&before, &after).unwrap();
+        assert_eq!(back.macro_f1_words.observed, -c.macro_f1_words.observed);
+        assert_eq!(back.macro_f1_words.interval, (-hi, -lo));
+        // outlets on one side only are named
+        let err = compare(&before[..3], &before).unwrap_err().to_string();
+        assert!(
+            err.contains("none only in this one, 1 (outlet3) only in the other"),
+            "{err}"
+        );
+        assert!(compare(&before[..1], &before[..1]).is_err());
     }
 
     #[test]
