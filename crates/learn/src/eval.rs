@@ -553,6 +553,28 @@ pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
             only(&b, &a)
         )));
     }
+    // the gold is the same whatever the model: each label's gold words (a table's row
+    // sums) must agree, outlet by outlet, or the runs scored other pages
+    let gold = |t: &Confusion| t.map(|row| row.iter().sum::<u64>());
+    let differ: Vec<&str> = a
+        .iter()
+        .filter(|(o, t)| gold(t) != gold(&b[*o]))
+        .map(|(o, _)| o.as_str())
+        .collect();
+    if !differ.is_empty() {
+        return Err(Error::Mismatch(format!(
+            "the runs scored other pages of {} outlets ({}{}): their gold words differ \
+             (score the same --data in both)",
+            differ.len(),
+            differ
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if differ.len() > 3 { ", …" } else { "" }
+        )));
+    }
     let n = a.len();
     if n < 2 {
         return Err(Error::Mismatch(format!(
@@ -844,7 +866,10 @@ mod tests {
         assert_eq!(same.macro_f1_words.interval, (0.0, 0.0));
         assert_eq!(same.macro_f1_words.higher, 0.0);
         // one outlet's related words read right: better in every draw that holds it
-        let after = rows(&[table(10, 0), table(10, 0), table(10, 0), table(10, 10)]);
+        let rel = Label::Related.index();
+        let mut fixed = table(10, 0);
+        fixed[rel][rel] = 40;
+        let after = rows(&[table(10, 0), fixed, table(10, 0), table(10, 10)]);
         let c = compare(&after, &before).unwrap();
         let score = |r: &[OutletRow]| {
             let all: Vec<&Confusion> = r
@@ -877,6 +902,11 @@ mod tests {
             "{err}"
         );
         assert!(compare(&before[..1], &before[..1]).is_err());
+        // the same outlets with other gold words: other pages were scored
+        let mut other_pages = before.clone();
+        other_pages[2].confusion_words = Some(table(11, 0));
+        let err = compare(&other_pages, &before).unwrap_err().to_string();
+        assert!(err.contains("other pages of 1 outlets (outlet2)"), "{err}");
     }
 
     #[test]
