@@ -856,22 +856,8 @@ fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
     if exponent == 0.0 {
         return;
     }
-    let mut total = [0f64; Label::COUNT];
-    for (l, &v) in y.iter().zip(w.iter()) {
-        total[l.index()] += v as f64;
-    }
-    let present: Vec<f64> = total.iter().copied().filter(|&t| t > 0.0).collect();
-    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
-    let factor = total.map(|t| {
-        if t > 0.0 {
-            (mean / t).powf(exponent as f64) as f32
-        } else {
-            1.0
-        }
-    });
-    for (l, v) in y.iter().zip(w.iter_mut()) {
-        *v *= factor[l.index()];
-    }
+    let groups: Vec<usize> = y.iter().map(|l| l.index()).collect();
+    even_out(&groups, w, exponent);
 }
 
 /// Even out the pages' shares of the total weight `w` (the rows of `views`, page after
@@ -880,30 +866,36 @@ fn balance_pages(views: &[(&Prepared, &[Label])], w: &mut [f32], exponent: f32) 
     if exponent == 0.0 {
         return;
     }
-    let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
-    balance_runs(&sizes, w, exponent);
+    let groups: Vec<usize> = views
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (v, _))| std::iter::repeat_n(i, v.len()))
+        .collect();
+    even_out(&groups, w, exponent);
 }
 
-/// Even out the totals of consecutive runs of `w` of the given `sizes` by `exponent`:
-/// each run is scaled by `(mean run total / run total)^exponent`; empty runs are left out
-/// of the mean.
-fn balance_runs(sizes: &[usize], w: &mut [f32], exponent: f32) {
-    let mut start = 0;
-    let spans: Vec<(usize, usize, f64)> = sizes
+/// Even out the total weights of groups of rows (`groups[i]` is row `i`'s group): each
+/// group's rows are scaled by `(mean group total / group total)^exponent`; groups with
+/// no weight are left out of the mean.
+fn even_out(groups: &[usize], w: &mut [f32], exponent: f32) {
+    let mut total = vec![0f64; groups.iter().max().map_or(0, |&g| g + 1)];
+    for (&g, &v) in groups.iter().zip(w.iter()) {
+        total[g] += v as f64;
+    }
+    let present: Vec<f64> = total.iter().copied().filter(|&t| t > 0.0).collect();
+    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    let factor: Vec<f32> = total
         .iter()
-        .map(|&n| {
-            let total = w[start..start + n].iter().map(|&v| v as f64).sum::<f64>();
-            start += n;
-            (start - n, start, total)
+        .map(|&t| {
+            if t > 0.0 {
+                (mean / t).powf(exponent as f64) as f32
+            } else {
+                1.0
+            }
         })
         .collect();
-    let present: Vec<f64> = spans.iter().map(|s| s.2).filter(|&t| t > 0.0).collect();
-    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
-    for (a, b, total) in spans {
-        if total > 0.0 {
-            let factor = (mean / total).powf(exponent as f64) as f32;
-            w[a..b].iter_mut().for_each(|v| *v *= factor);
-        }
+    for (&g, v) in groups.iter().zip(w.iter_mut()) {
+        *v *= factor[g];
     }
 }
 
@@ -1377,17 +1369,17 @@ mod tests {
     #[test]
     fn page_balance_evens_out_page_weights() {
         // three pages of 2, 1 and 3 rows with totals 4, 1 and 9
-        let sizes = [2, 1, 3];
+        let pages = [0, 0, 1, 2, 2, 2];
         let mut w = [1.0, 3.0, 1.0, 3.0, 3.0, 3.0];
         let totals = |w: &[f32]| [w[0] + w[1], w[2], w[3] + w[4] + w[5]];
-        balance_runs(&sizes, &mut w, 1.0);
+        even_out(&pages, &mut w, 1.0);
         for t in totals(&w) {
             assert!((t - 14.0 / 3.0).abs() < 1e-4, "{t}");
         }
         // within a page, blocks keep their proportions
         assert!((w[1] / w[0] - 3.0).abs() < 1e-5);
         let mut half = [1.0, 3.0, 1.0, 3.0, 3.0, 3.0];
-        balance_runs(&sizes, &mut half, 0.5);
+        even_out(&pages, &mut half, 0.5);
         let t = totals(&half);
         assert!((t[2] / t[1] - 3.0).abs() < 1e-3, "{t:?}");
         assert!(ModelParams::default().page_balance(1.5).check().is_err());
