@@ -27,7 +27,10 @@ enum Mode {
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     // options, models and the report to compare with first: a bad one is reported
     // before any page is read
-    let against = args.against.as_deref().map(read_outlets).transpose()?;
+    let against = match args.against.as_deref() {
+        Some(path) => Some((path, read_outlets(path)?)),
+        None => None,
+    };
     let mode = if let Some(k) = args.cv_by_domain {
         let params = args
             .decision
@@ -95,7 +98,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             evaluate(&model, &data).report(args.errors)
         }
     };
-    if let (Some(other), Some(path)) = (&against, &args.against) {
+    if let Some((path, other)) = &against {
         report.compared =
             Some(compare(&report.outlets, other).with_context(|| {
                 format!("{}: cannot be compared with this run", path.display())
@@ -104,7 +107,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_report(&report, args.errors, args.against.as_deref());
+        print_report(&report, args.errors, against.map(|(path, _)| path));
     }
     if failed > 0 {
         eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
