@@ -502,6 +502,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         ("--class-balance", "1.5", "class_balance"),
         ("--page-balance", "1.5", "page_balance"),
         ("--context-rounds", "0", "context_rounds"),
+        ("--context-folds", "1", "context_folds"),
         ("--article-fallback", "2", "article_fallback"),
         ("--list-vote", "1.5", "list_vote"),
         ("--prior-rescue", "2", "prior_rescue"),

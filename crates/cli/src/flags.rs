@@ -178,6 +178,11 @@ pub struct LearnerArgs {
     /// before.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_rounds)]
     pub context_rounds: usize,
+    /// Folds (by outlet) of the out-of-fold first-stage probabilities the context stage
+    /// is trained on: more folds train each fold's classifier on more pages, and take
+    /// longer.
+    #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_folds)]
+    pub context_folds: usize,
     /// Most article-text-only pages the article prior is trained on (drawn by the seed).
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().article_prior_pages)]
     pub prior_pages: usize,
@@ -198,6 +203,7 @@ impl LearnerArgs {
             .class_balance(self.class_balance)
             .page_balance(self.page_balance)
             .context_rounds(self.context_rounds)
+            .context_folds(self.context_folds)
             .article_prior_pages(self.prior_pages)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues))

@@ -158,6 +158,13 @@ impl ModelParams {
         self
     }
 
+    /// Set the folds (by outlet, at least 2) of the out-of-fold first-stage probabilities
+    /// the context stage is trained on.
+    pub fn context_folds(mut self, folds: usize) -> Self {
+        self.context_folds = folds;
+        self
+    }
+
     /// Set the rounds of the context stage (at least 1).
     pub fn context_rounds(mut self, rounds: usize) -> Self {
         self.context_rounds = rounds;
