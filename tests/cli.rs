@@ -458,11 +458,18 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     let macro_of = |r: &serde_json::Value| r["six_class"]["macro_f1_words"].as_f64().unwrap();
     let model_report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
-    let observed = cv["compared"]["macro_f1_words"]["observed"]
+    let observed = cv["compared"]["six_class"]["macro_f1_words"]["observed"]
         .as_f64()
         .unwrap();
     assert!((observed - (macro_of(&cv) - macro_of(&model_report))).abs() < 1e-9);
-    assert_eq!(cv["compared"]["outlets"], 4);
+    assert_eq!(cv["compared"]["six_class"]["outlets"], 4);
+    // and the difference of their article F1, averaged over the same 4 pages
+    let article_of = |r: &serde_json::Value| r["article"]["f1"].as_f64().unwrap();
+    let observed = cv["compared"]["article"]["f1"]["observed"]
+        .as_f64()
+        .unwrap();
+    assert!((observed - (article_of(&cv) - article_of(&model_report))).abs() < 1e-9);
+    assert_eq!(cv["compared"]["article"]["pages"], 4);
     // the model against its own report differs by nothing
     let against = |report: &Path| {
         chaff!(
@@ -479,8 +486,9 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("of the 4 outlets")
-            && out.contains("macro-F1  +0.0000  (+0.0000 to +0.0000; 0%)"),
+        out.contains("over words, 4 outlets")
+            && out.contains("macro-F1  +0.0000  (+0.0000 to +0.0000; 0%)")
+            && out.contains("4 pages of 4 outlets:\n  F1        +0.0000  (+0.0000 to +0.0000; 0%)"),
         "{out}"
     );
     // a report of other outlets, or a file that is no report, is refused, named

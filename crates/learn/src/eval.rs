@@ -157,21 +157,42 @@ pub struct OutletRow {
     pub confusion_words: Option<Confusion>,
 }
 
-/// How one run's six-class scores over words differ from another's on the same outlets
-/// ([`compare`]): each difference is this run's score minus the other's, observed over
-/// all outlets, and over [`RESAMPLES`] draws of the outlets with replacement — the draws
-/// of [`Interval`], each scoring both runs on the same outlets, so that what the outlets
-/// share (an easy outlet is easy for both) cancels out.
+/// How one run's scores differ from another's on the same pages ([`compare`]): each
+/// difference is this run's score minus the other's, observed over all outlets, and over
+/// [`RESAMPLES`] draws of the outlets with replacement — the draws of [`Interval`], each
+/// scoring both runs on the same outlets, so that what the outlets share (an easy outlet
+/// is easy for both) cancels out.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comparison {
-    /// Outlets drawn from.
-    pub outlets: usize,
     /// Draws.
     pub resamples: usize,
+    /// The six-class scores over words, when the pages include block-labelled ones.
+    pub six_class: Option<LabelDifferences>,
+    /// Article bag-of-words F1 per page, averaged over all pages.
+    pub article: ArticleDifference,
+}
+
+/// The six-class part of a [`Comparison`].
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LabelDifferences {
+    /// Outlets with block-labelled pages, drawn from.
+    pub outlets: usize,
     /// Macro-F1 over the five named labels.
     pub macro_f1_words: Difference,
     /// Per label F1.
     pub f1_words: BTreeMap<Label, Difference>,
+}
+
+/// The article part of a [`Comparison`]: the mean of article bag-of-words F1 over the
+/// pages, each draw of the outlets weighing an outlet by its pages.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArticleDifference {
+    /// Outlets drawn from (all of them).
+    pub outlets: usize,
+    /// Pages.
+    pub pages: usize,
+    /// Article F1 per page, averaged.
+    pub f1: Difference,
 }
 
 /// One score's difference between two runs (this one's minus the other's).
@@ -521,29 +542,25 @@ fn outlet_interval(per_outlet: &BTreeMap<String, Confusion>) -> Option<Interval>
     })
 }
 
-/// How the six-class scores over words of `this` run differ from `that` run's, outlet
-/// by outlet (see [`Comparison`]). Both must hold a confusion table for the same outlets
-/// (the same block-labelled pages scored, as by two runs over the same `--data`), two
-/// at least.
+/// How the scores of `this` run differ from `that` run's, outlet by outlet (see
+/// [`Comparison`]). Both must have scored the same pages, as two runs over the same
+/// `--data` do: the same outlets (two at least), each with as many pages and, where
+/// pages are block-labelled, the same gold words per label.
 pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
-    let tables = |rows: &[OutletRow]| -> BTreeMap<String, Confusion> {
-        rows.iter()
-            .filter_map(|r| r.confusion_words.map(|t| (r.outlet.clone(), t)))
-            .collect()
+    let by_name = |rows: &[OutletRow]| -> BTreeMap<String, OutletRow> {
+        rows.iter().map(|r| (r.outlet.clone(), r.clone())).collect()
     };
-    let (a, b) = (tables(this), tables(that));
+    let (a, b) = (by_name(this), by_name(that));
     if a.keys().ne(b.keys()) {
-        let only = |x: &BTreeMap<String, Confusion>, y: &BTreeMap<String, Confusion>| {
+        let only = |x: &BTreeMap<String, OutletRow>, y: &BTreeMap<String, OutletRow>| {
             let names: Vec<&str> = x
                 .keys()
                 .filter(|k| !y.contains_key(*k))
                 .map(String::as_str)
                 .collect();
-            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
             match names.len() {
                 0 => "none".to_string(),
-                n if n > 3 => format!("{n} ({shown}, …)"),
-                n => format!("{n} ({shown})"),
+                n => format!("{n} ({})", some_of(&names)),
             }
         };
         return Err(Error::Mismatch(format!(
@@ -553,35 +570,84 @@ pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
             only(&b, &a)
         )));
     }
-    // the gold is the same whatever the model: each label's gold words (a table's row
-    // sums) must agree, outlet by outlet, or the runs scored other pages
-    let gold = |t: &Confusion| t.map(|row| row.iter().sum::<u64>());
+    if a.len() < 2 {
+        return Err(Error::Mismatch(format!(
+            "{} outlets: at least two are needed to draw from",
+            a.len()
+        )));
+    }
+    // the gold does not depend on the model: each outlet's pages, and each label's gold
+    // words (a table's row sums), must agree, or the runs scored other pages
+    let gold = |r: &OutletRow| {
+        r.confusion_words
+            .map(|t| t.map(|row| row.iter().sum::<u64>()))
+    };
     let differ: Vec<&str> = a
         .iter()
-        .filter(|(o, t)| gold(t) != gold(&b[*o]))
+        .filter(|(o, r)| r.pages != b[*o].pages || gold(r) != gold(&b[*o]))
         .map(|(o, _)| o.as_str())
         .collect();
     if !differ.is_empty() {
+        let tables =
+            |x: &BTreeMap<String, OutletRow>| x.values().any(|r| r.confusion_words.is_some());
+        let why = if tables(&a) != tables(&b) {
+            format!(
+                "{} run's outlets have no confusion tables over words (a report of the same \
+                 pages by a chaff that writes them is needed)",
+                if tables(&a) { "the other" } else { "this" }
+            )
+        } else {
+            "their pages or gold words differ".to_string()
+        };
         return Err(Error::Mismatch(format!(
-            "the runs scored other pages of {} outlets ({}{}): their gold words differ \
-             (score the same --data in both)",
+            "the runs scored other pages of {} outlets ({}): {why} (score the same --data in \
+             both)",
             differ.len(),
-            differ
-                .iter()
-                .take(3)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", "),
-            if differ.len() > 3 { ", …" } else { "" }
+            some_of(&differ)
         )));
     }
-    let n = a.len();
+    let rows =
+        |x: &BTreeMap<String, OutletRow>| -> Vec<OutletRow> { x.values().cloned().collect() };
+    let (ra, rb) = (rows(&a), rows(&b));
+    Ok(Comparison {
+        resamples: RESAMPLES,
+        six_class: label_differences(&ra, &rb),
+        article: article_difference(&ra, &rb),
+    })
+}
+
+/// Up to three of `names`, with "…" when there are more.
+fn some_of(names: &[&str]) -> String {
+    let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        format!("{shown}, …")
+    } else {
+        shown
+    }
+}
+
+/// The difference's observed value (the first of `v`) and its spread over the draws (the
+/// rest).
+fn difference(v: &[f64]) -> Difference {
+    Difference {
+        observed: v[0],
+        interval: middle(v[1..].to_vec()),
+        higher: v[1..].iter().filter(|&&d| d > 0.0).count() as f64 / RESAMPLES as f64,
+    }
+}
+
+/// The six-class part of [`compare`] over the outlets with confusion tables (the same in
+/// `a` and `b`, which are in the same order), if two at least.
+fn label_differences(a: &[OutletRow], b: &[OutletRow]) -> Option<LabelDifferences> {
+    let tables = |rows: &[OutletRow]| -> Vec<Confusion> {
+        rows.iter().filter_map(|r| r.confusion_words).collect()
+    };
+    let (ta, tb) = (tables(a), tables(b));
+    let n = ta.len();
     if n < 2 {
-        return Err(Error::Mismatch(format!(
-            "{n} outlets with block-labelled pages: at least two are needed to draw from"
-        )));
+        return None;
     }
-    let (ta, tb): (Vec<&Confusion>, Vec<&Confusion>) = (a.values().collect(), b.values().collect());
+    let (ta, tb): (Vec<&Confusion>, Vec<&Confusion>) = (ta.iter().collect(), tb.iter().collect());
     let all: Vec<usize> = (0..n).collect();
     // per draw (the first being all outlets once): macro-F1, then each label's F1
     let mut diffs: Vec<Vec<f64>> = (0..1 + Label::COUNT)
@@ -597,20 +663,40 @@ pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
             diffs[1 + l.index()].push(sa[&l].f1 - sb[&l].f1);
         }
     }
-    let difference = |v: &Vec<f64>| Difference {
-        observed: v[0],
-        interval: middle(v[1..].to_vec()),
-        higher: v[1..].iter().filter(|&&d| d > 0.0).count() as f64 / RESAMPLES as f64,
-    };
-    Ok(Comparison {
+    Some(LabelDifferences {
         outlets: n,
-        resamples: RESAMPLES,
         macro_f1_words: difference(&diffs[0]),
         f1_words: Label::ALL
             .iter()
             .map(|&l| (l, difference(&diffs[1 + l.index()])))
             .collect(),
     })
+}
+
+/// The article part of [`compare`] over all outlets (the same in `a` and `b`, which are
+/// in the same order, at least two).
+fn article_difference(a: &[OutletRow], b: &[OutletRow]) -> ArticleDifference {
+    let n = a.len();
+    let all: Vec<usize> = (0..n).collect();
+    // mean page F1 over the pages of the outlets picked
+    let mean = |rows: &[OutletRow], picks: &[usize]| {
+        let (sum, pages) = picks.iter().fold((0.0, 0usize), |(s, p), &k| {
+            (
+                s + rows[k].article_f1 * rows[k].pages as f64,
+                p + rows[k].pages,
+            )
+        });
+        sum / pages.max(1) as f64
+    };
+    let diffs: Vec<f64> = std::iter::once(all)
+        .chain(outlet_draws(n))
+        .map(|picks| mean(a, &picks) - mean(b, &picks))
+        .collect();
+    ArticleDifference {
+        outlets: n,
+        pages: a.iter().map(|r| r.pages).sum(),
+        f1: difference(&diffs),
+    }
 }
 
 fn article_scores<'a>(scores: impl Iterator<Item = &'a (f64, f64, f64)>) -> ArticleScores {
@@ -852,9 +938,9 @@ mod tests {
                 .enumerate()
                 .map(|(i, t)| OutletRow {
                     outlet: format!("outlet{i}"),
-                    pages: 1,
+                    pages: 1 + i,
                     word_accuracy: None,
-                    article_f1: 0.0,
+                    article_f1: 0.5,
                     confusion_words: Some(*t),
                 })
                 .collect()
@@ -862,15 +948,16 @@ mod tests {
         let before = rows(&[table(10, 0), table(10, 30), table(10, 0), table(10, 10)]);
         // a run against itself differs by nothing, in every draw
         let same = compare(&before, &before).unwrap();
-        assert_eq!(same.macro_f1_words.observed, 0.0);
-        assert_eq!(same.macro_f1_words.interval, (0.0, 0.0));
-        assert_eq!(same.macro_f1_words.higher, 0.0);
+        for d in [same.six_class.unwrap().macro_f1_words, same.article.f1] {
+            assert_eq!((d.observed, d.interval, d.higher), (0.0, (0.0, 0.0), 0.0));
+        }
         // one outlet's related words read right: better in every draw that holds it
         let rel = Label::Related.index();
         let mut fixed = table(10, 0);
         fixed[rel][rel] = 40;
         let after = rows(&[table(10, 0), fixed, table(10, 0), table(10, 10)]);
         let c = compare(&after, &before).unwrap();
+        let six = c.six_class.as_ref().unwrap();
         let score = |r: &[OutletRow]| {
             let all: Vec<&Confusion> = r
                 .iter()
@@ -878,23 +965,52 @@ mod tests {
                 .collect();
             macro_f1(&label_scores(&sum_tables(&all, &[0, 1, 2, 3])))
         };
-        assert!((c.macro_f1_words.observed - (score(&after) - score(&before))).abs() < 1e-12);
-        assert!(c.macro_f1_words.observed > 0.0);
-        let (lo, hi) = c.macro_f1_words.interval;
+        assert!((six.macro_f1_words.observed - (score(&after) - score(&before))).abs() < 1e-12);
+        assert!(six.macro_f1_words.observed > 0.0);
+        let (lo, hi) = six.macro_f1_words.interval;
         assert!(lo >= 0.0 && hi > 0.0, "{lo} {hi}");
         // about 1 − (3/4)^4 of the draws hold that outlet at least once
         assert!(
-            (0.6..0.8).contains(&c.macro_f1_words.higher),
+            (0.6..0.8).contains(&six.macro_f1_words.higher),
             "{}",
-            c.macro_f1_words.higher
+            six.macro_f1_words.higher
         );
-        assert_eq!(c.f1_words[&Label::Article].observed, 0.0);
-        assert!(c.f1_words[&Label::Related].observed > 0.0);
-        assert_eq!((c.outlets, c.resamples), (4, RESAMPLES));
+        assert_eq!(six.f1_words[&Label::Article].observed, 0.0);
+        assert!(six.f1_words[&Label::Related].observed > 0.0);
+        assert_eq!((six.outlets, c.resamples), (4, RESAMPLES));
         // the other way round, the differences change sign
         let back = compare(&before, &after).unwrap();
-        assert_eq!(back.macro_f1_words.observed, -c.macro_f1_words.observed);
-        assert_eq!(back.macro_f1_words.interval, (-hi, -lo));
+        let back_six = back.six_class.unwrap();
+        assert_eq!(
+            back_six.macro_f1_words.observed,
+            -six.macro_f1_words.observed
+        );
+        assert_eq!(back_six.macro_f1_words.interval, (-hi, -lo));
+        // article F1 is a mean over pages: the last outlet's 4 pages at 1.0 instead of
+        // 0.5 raise the mean over the 10 pages by 0.2, and every draw that holds it
+        let mut better = before.clone();
+        better[3].article_f1 = 1.0;
+        let a = compare(&better, &before).unwrap().article;
+        assert_eq!((a.outlets, a.pages), (4, 10));
+        assert!((a.f1.observed - 0.2).abs() < 1e-12, "{}", a.f1.observed);
+        assert!(
+            a.f1.interval.0 >= 0.0 && a.f1.interval.1 > 0.2,
+            "{:?}",
+            a.f1.interval
+        );
+        assert!((0.6..0.8).contains(&a.f1.higher), "{}", a.f1.higher);
+        // pages without block labels compare by article F1 alone
+        let plain = |rows: &[OutletRow]| -> Vec<OutletRow> {
+            rows.iter()
+                .map(|r| OutletRow {
+                    confusion_words: None,
+                    ..r.clone()
+                })
+                .collect()
+        };
+        let c = compare(&plain(&better), &plain(&before)).unwrap();
+        assert!(c.six_class.is_none());
+        assert_eq!(c.article, a);
         // outlets on one side only are named
         let err = compare(&before[..3], &before).unwrap_err().to_string();
         assert!(
@@ -902,11 +1018,21 @@ mod tests {
             "{err}"
         );
         assert!(compare(&before[..1], &before[..1]).is_err());
-        // the same outlets with other gold words: other pages were scored
+        // the same outlets with other gold words or pages: other pages were scored
         let mut other_pages = before.clone();
         other_pages[2].confusion_words = Some(table(11, 0));
+        other_pages[3].pages = 5;
         let err = compare(&other_pages, &before).unwrap_err().to_string();
-        assert!(err.contains("other pages of 1 outlets (outlet2)"), "{err}");
+        assert!(
+            err.contains("other pages of 2 outlets (outlet2, outlet3)"),
+            "{err}"
+        );
+        // a report without confusion tables cannot be compared with one that has them
+        let err = compare(&before, &plain(&before)).unwrap_err().to_string();
+        assert!(
+            err.contains("the other run's outlets have no confusion tables"),
+            "{err}"
+        );
     }
 
     #[test]
