@@ -496,13 +496,22 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     fewer["outlets"].as_array_mut().unwrap().pop();
     let fewer_file = dir.path().join("fewer.json");
     std::fs::write(&fewer_file, fewer.to_string()).unwrap();
-    for (file, says) in [(&fewer_file, "different outlets"), (&model, "not a report")] {
+    // (a file that is no report before any page is read; a report of other outlets
+    // after the run, whose own scores are printed all the same)
+    for (file, says, scored) in [
+        (&fewer_file, "different outlets", true),
+        (&model, "not a report", false),
+    ] {
         let o = against(file);
         assert!(!o.status.success());
         let err = stderr(&o);
         assert!(
             err.contains(&file.display().to_string()) && err.contains(says),
             "{err}"
+        );
+        assert_eq!(
+            stdout(&o).contains("macro-F1 over the five named labels"),
+            scored
         );
     }
     // model options out of range are refused before any training, saying which

@@ -99,16 +99,28 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             evaluate(&model, &data).report(args.errors)
         }
     };
-    if let Some((path, other)) = &against {
-        report.compared =
-            Some(compare(&report.outlets, other).with_context(|| {
-                format!("{}: cannot be compared with this run", path.display())
-            })?);
-    }
+    // a report that cannot be compared is found only now: the run's own report is
+    // still printed (it may have taken an hour), then the error
+    let refused = match &against {
+        Some((path, other)) => match compare(&report.outlets, other) {
+            Ok(c) => {
+                report.compared = Some(c);
+                None
+            }
+            Err(e) => Some(anyhow::Error::new(e).context(format!(
+                "{}: cannot be compared with this run (its own scores are above)",
+                path.display()
+            ))),
+        },
+        None => None,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report, args.errors, against.map(|(path, _)| path));
+    }
+    if let Some(e) = refused {
+        return Err(e);
     }
     if failed > 0 {
         eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
