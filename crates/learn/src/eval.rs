@@ -546,18 +546,14 @@ fn outlet_interval(per_outlet: &BTreeMap<String, Confusion>) -> Option<Interval>
 /// [`Comparison`]). Both must have scored the same pages, as two runs over the same
 /// `--data` do: the same outlets (two at least), each with as many pages and, where
 /// pages are block-labelled, the same gold words per label.
-pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
-    let by_name = |rows: &[OutletRow]| -> BTreeMap<String, OutletRow> {
-        rows.iter().map(|r| (r.outlet.clone(), r.clone())).collect()
+pub fn compare<'a>(this: &'a [OutletRow], that: &'a [OutletRow]) -> Result<Comparison> {
+    let by_name = |rows: &'a [OutletRow]| -> BTreeMap<&'a str, &'a OutletRow> {
+        rows.iter().map(|r| (r.outlet.as_str(), r)).collect()
     };
     let (a, b) = (by_name(this), by_name(that));
     if a.keys().ne(b.keys()) {
-        let only = |x: &BTreeMap<String, OutletRow>, y: &BTreeMap<String, OutletRow>| {
-            let names: Vec<&str> = x
-                .keys()
-                .filter(|k| !y.contains_key(*k))
-                .map(String::as_str)
-                .collect();
+        let only = |x: &BTreeMap<&str, &OutletRow>, y: &BTreeMap<&str, &OutletRow>| {
+            let names: Vec<&str> = x.keys().filter(|k| !y.contains_key(*k)).copied().collect();
             match names.len() {
                 0 => "none".to_string(),
                 n => format!("{n} ({})", some_of(&names)),
@@ -584,12 +580,12 @@ pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
     };
     let differ: Vec<&str> = a
         .iter()
-        .filter(|(o, r)| r.pages != b[*o].pages || gold(r) != gold(&b[*o]))
-        .map(|(o, _)| o.as_str())
+        .filter(|(o, r)| r.pages != b[*o].pages || gold(r) != gold(b[*o]))
+        .map(|(o, _)| *o)
         .collect();
     if !differ.is_empty() {
         let tables =
-            |x: &BTreeMap<String, OutletRow>| x.values().any(|r| r.confusion_words.is_some());
+            |x: &BTreeMap<&str, &OutletRow>| x.values().any(|r| r.confusion_words.is_some());
         let why = if tables(&a) != tables(&b) {
             format!(
                 "{} run's outlets have no confusion tables over words (a report of the same \
@@ -606,9 +602,8 @@ pub fn compare(this: &[OutletRow], that: &[OutletRow]) -> Result<Comparison> {
             some_of(&differ)
         )));
     }
-    let rows =
-        |x: &BTreeMap<String, OutletRow>| -> Vec<OutletRow> { x.values().cloned().collect() };
-    let (ra, rb) = (rows(&a), rows(&b));
+    let (ra, rb): (Vec<&OutletRow>, Vec<&OutletRow>) =
+        (a.values().copied().collect(), b.values().copied().collect());
     Ok(Comparison {
         resamples: RESAMPLES,
         six_class: label_differences(&ra, &rb),
@@ -638,8 +633,8 @@ fn difference(v: &[f64]) -> Difference {
 
 /// The six-class part of [`compare`] over the outlets with confusion tables (the same in
 /// `a` and `b`, which are in the same order), if two at least.
-fn label_differences(a: &[OutletRow], b: &[OutletRow]) -> Option<LabelDifferences> {
-    let tables = |rows: &[OutletRow]| -> Vec<Confusion> {
+fn label_differences(a: &[&OutletRow], b: &[&OutletRow]) -> Option<LabelDifferences> {
+    let tables = |rows: &[&OutletRow]| -> Vec<Confusion> {
         rows.iter().filter_map(|r| r.confusion_words).collect()
     };
     let (ta, tb) = (tables(a), tables(b));
@@ -675,11 +670,11 @@ fn label_differences(a: &[OutletRow], b: &[OutletRow]) -> Option<LabelDifference
 
 /// The article part of [`compare`] over all outlets (the same in `a` and `b`, which are
 /// in the same order, at least two).
-fn article_difference(a: &[OutletRow], b: &[OutletRow]) -> ArticleDifference {
+fn article_difference(a: &[&OutletRow], b: &[&OutletRow]) -> ArticleDifference {
     let n = a.len();
     let all: Vec<usize> = (0..n).collect();
     // mean page F1 over the pages of the outlets picked
-    let mean = |rows: &[OutletRow], picks: &[usize]| {
+    let mean = |rows: &[&OutletRow], picks: &[usize]| {
         let (sum, pages) = picks.iter().fold((0.0, 0usize), |(s, p), &k| {
             (
                 s + rows[k].article_f1 * rows[k].pages as f64,
