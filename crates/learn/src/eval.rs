@@ -633,16 +633,17 @@ fn difference(v: &[f64]) -> Difference {
 
 /// The six-class part of [`compare`] over the outlets with confusion tables (the same in
 /// `a` and `b`, which are in the same order), if two at least.
-fn label_differences(a: &[&OutletRow], b: &[&OutletRow]) -> Option<LabelDifferences> {
-    let tables = |rows: &[&OutletRow]| -> Vec<Confusion> {
-        rows.iter().filter_map(|r| r.confusion_words).collect()
+fn label_differences<'a>(a: &[&'a OutletRow], b: &[&'a OutletRow]) -> Option<LabelDifferences> {
+    let tables = |rows: &[&'a OutletRow]| -> Vec<&'a Confusion> {
+        rows.iter()
+            .filter_map(|r| r.confusion_words.as_ref())
+            .collect()
     };
     let (ta, tb) = (tables(a), tables(b));
     let n = ta.len();
     if n < 2 {
         return None;
     }
-    let (ta, tb): (Vec<&Confusion>, Vec<&Confusion>) = (ta.iter().collect(), tb.iter().collect());
     let all: Vec<usize> = (0..n).collect();
     // per draw (the first being all outlets once): macro-F1, then each label's F1
     let mut diffs: Vec<Vec<f64>> = (0..1 + Label::COUNT)
