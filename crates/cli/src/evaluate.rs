@@ -119,11 +119,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_report(&report, args.errors, against.map(|(path, _)| path));
     }
+    // both failures are reported: the pages not read, then the refused comparison
+    if failed > 0 {
+        eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
+    }
     if let Some(e) = refused {
         return Err(e);
     }
     if failed > 0 {
-        eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
