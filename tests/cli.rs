@@ -574,14 +574,11 @@ fn learner_options_are_checked_before_any_page_is_read() {
     }
 }
 
-#[test]
-fn saved_fold_models_score_the_cross_validation_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let folds = dir.path().join("folds");
-    // a fold model left by an earlier run with more folds is not read as one of this run's
-    std::fs::create_dir(&folds).unwrap();
-    std::fs::write(folds.join("fold-3.json.gz"), "stale").unwrap();
-    let cv = chaff!(
+/// `eval --cv-by-domain 2 --learner logistic` on datasets/mini, a JSON report, each fold's
+/// model saved in `folds`, with `extra` arguments.
+fn cv_mini(folds: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chaff"));
+    cmd.current_dir(root()).args([
         "eval",
         "--cv-by-domain",
         "2",
@@ -591,8 +588,18 @@ fn saved_fold_models_score_the_cross_validation_again() {
         "datasets/mini",
         "--json",
         "--save-folds",
-        &folds
-    );
+    ]);
+    cmd.arg(folds).args(extra).output().expect("chaff runs")
+}
+
+#[test]
+fn saved_fold_models_score_the_cross_validation_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let folds = dir.path().join("folds");
+    // a fold model left by an earlier run with more folds is not read as one of this run's
+    std::fs::create_dir(&folds).unwrap();
+    std::fs::write(folds.join("fold-3.json.gz"), "stale").unwrap();
+    let cv = cv_mini(&folds, &[]);
     assert!(cv.status.success(), "{}", stderr(&cv));
     for f in ["fold-1.json.gz", "fold-2.json.gz"] {
         assert!(folds.join(f).exists(), "{f} not written");
@@ -642,15 +649,13 @@ fn saved_fold_models_score_the_cross_validation_again() {
         "{}",
         stderr(&o)
     );
-    // a fold model that trained on the pages it would score is refused, naming the page
+    // fold models out of order are refused, naming the fold
     std::fs::copy(folds.join("fold-2.json.gz"), folds.join("fold-1.json.gz")).unwrap();
     let o = chaff!("eval", "--folds", &folds, "--data", "datasets/mini");
+    assert!(!o.status.success(), "fold 2's model scored fold 1's pages");
     assert!(
-        !o.status.success(),
-        "a fold model scored its own training pages"
-    );
-    assert!(
-        stderr(&o).contains("trained on its outlet"),
+        stderr(&o).contains("fold model 1 is fold 2 of 2")
+            && stderr(&o).contains("not the folds of one cross-validation"),
         "{}",
         stderr(&o)
     );
@@ -664,6 +669,91 @@ fn saved_fold_models_score_the_cross_validation_again() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A saved fold model, as JSON.
+fn read_fold(dir: &Path, f: usize) -> serde_json::Value {
+    let file = std::fs::File::open(dir.join(format!("fold-{f}.json.gz"))).unwrap();
+    serde_json::from_reader(flate2::read::GzDecoder::new(file)).unwrap()
+}
+
+/// Write `model` as fold `f`'s model in `dir`.
+fn write_fold(dir: &Path, f: usize, model: &serde_json::Value) {
+    let file = std::fs::File::create(dir.join(format!("fold-{f}.json.gz"))).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    serde_json::to_writer(&mut gz, model).unwrap();
+    gz.finish().unwrap();
+}
+
+#[test]
+fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cv = |name: &str, seeds: &[&str]| {
+        let folds = dir.path().join(name);
+        let o = cv_mini(&folds, seeds);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (
+            folds,
+            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+        )
+    };
+    let outlets = |m: &serde_json::Value| m["training"]["outlets"].clone();
+    let (base, _) = cv("base", &["--seed", "42"]);
+    let (other, _) = cv("other", &["--seed", "2"]);
+    let (fixed, report) = cv("fixed", &["--seed", "2", "--fold-seed", "42"]);
+    // seed 2 draws other folds than 42 on these pages, so the check below can fail
+    assert_ne!(
+        outlets(&read_fold(&base, 1)),
+        outlets(&read_fold(&other, 1))
+    );
+    for f in 1..=2 {
+        let (b, x) = (read_fold(&base, f), read_fold(&fixed, f));
+        assert_eq!(
+            outlets(&b),
+            outlets(&x),
+            "fold {f} trained on other outlets"
+        );
+        assert_eq!(x["params"]["seed"], 2, "the fold model's training seed");
+        assert_eq!(
+            x["training"]["held_out_fold"],
+            serde_json::json!({"fold": f, "folds": 2, "seed": 42})
+        );
+    }
+    // the saved folds are found again by the seed that drew them, not the training seed
+    let again = chaff!(
+        "eval",
+        "--folds",
+        &fixed,
+        "--data",
+        "datasets/mini",
+        "--json"
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        report,
+        serde_json::from_slice::<serde_json::Value>(&again.stdout).unwrap()
+    );
+    // with the folds' seed changed, pages fall in folds whose model trained on their
+    // outlet: refused, naming a page
+    for f in 1..=2 {
+        let mut m = read_fold(&fixed, f);
+        m["training"]["held_out_fold"]["seed"] = 2.into();
+        write_fold(&fixed, f, &m);
+    }
+    let o = chaff!("eval", "--folds", &fixed, "--data", "datasets/mini");
+    assert!(
+        !o.status.success(),
+        "fold models scored their own training pages"
+    );
+    assert!(
+        stderr(&o).contains("trained on its outlet"),
+        "{}",
+        stderr(&o)
+    );
+    // --fold-seed belongs to a cross-validation
+    let o = chaff!("eval", "--fold-seed", "3", "--data", "datasets/mini");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--cv-by-domain"), "{}", stderr(&o));
 }
 
 #[test]

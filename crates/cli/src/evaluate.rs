@@ -68,9 +68,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
     let mut report = match mode {
         Mode::CrossValidate(k, params) => {
-            let scorer = cross_validate(&params, &data, k, args.save_folds.as_deref(), &|m| {
-                eprintln!("chaff: cross-validation {m}")
-            })?;
+            let fold_seed = args.fold_seed.unwrap_or(args.seed);
+            let scorer = cross_validate(
+                &params,
+                &data,
+                k,
+                fold_seed,
+                args.save_folds.as_deref(),
+                &|m| eprintln!("chaff: cross-validation {m}"),
+            )?;
             scorer.report(args.errors)
         }
         Mode::Folds(models) => evaluate_folds(&models, &data)?.report(args.errors),

@@ -320,9 +320,15 @@ pub struct EvalArgs {
     /// No article prior in --cv-by-domain.
     #[arg(long)]
     pub no_article_prior: bool,
-    /// Seed for --cv-by-domain.
+    /// Seed for --cv-by-domain: it trains the fold models and, without --fold-seed,
+    /// draws the folds.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// With --cv-by-domain: the seed that draws the folds (default: --seed). Another
+    /// --seed with the same --fold-seed holds out the same pages with models trained by
+    /// other random draws, so --against an earlier run shows the training's own noise.
+    #[arg(long, value_name = "N", requires = "cv_by_domain")]
+    pub fold_seed: Option<u64>,
     /// With --cv-by-domain: write each fold's model into DIR (fold-1.json.gz, …), so
     /// that --folds DIR can score the same held-out pages again without training. Fold
     /// models of an earlier run there are replaced.

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, LabelledPage, PageGold};
-use crate::model::{Model, ModelParams, Prediction, ValidModelParams};
+use crate::model::{HeldOutFold, Model, ModelParams, Prediction, ValidModelParams};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -724,8 +724,11 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Scorer {
 
 /// K-fold cross-validation with no outlet on both sides of a fold: train on the other
 /// folds' block-labelled pages, predict the fold's pages (of any kind), score them all.
-/// `progress` hears which fold runs. Folds are fitted in parallel (rayon), and the
-/// held-out pages are scored by the HTML head, so no text head is trained. With
+/// The folds are drawn by `fold_seed`, the models trained with the params' seed: with
+/// another training seed and the same fold seed, the same pages are held out, so two
+/// runs' difference shows the training's own noise. `progress` hears which fold runs.
+/// Folds are fitted in parallel (rayon), and the held-out pages are scored by the HTML
+/// head, so no text head is trained. With
 /// `save_folds`, each fold's model is written there as `fold-N.json.gz` (N from 1), so
 /// the same held-out predictions can be made again ([`evaluate_folds`]) without
 /// training: options that act after prediction can then be tried in minutes.
@@ -733,6 +736,7 @@ pub fn cross_validate(
     params: &ValidModelParams,
     data: &Dataset,
     k: usize,
+    fold_seed: u64,
     save_folds: Option<&Path>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Scorer> {
@@ -743,7 +747,7 @@ pub fn cross_validate(
     }
     let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
     let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
-    let folds = folds_by_outlet(&outlets, &sizes, k, params.params().seed);
+    let folds = folds_by_outlet(&outlets, &sizes, k, fold_seed);
     // held-out pages are scored through the HTML head only: no text head to train
     let params = ModelParams {
         text_head: false,
@@ -765,7 +769,12 @@ pub fn cross_validate(
             if !train.iter().any(|p| p.block_labels().is_some()) {
                 return Ok(Vec::new());
             }
-            let model = params.fit_pages(&train, &|_| {})?;
+            let mut model = params.fit_pages(&train, &|_| {})?;
+            model.training.held_out_fold = Some(HeldOutFold {
+                fold: f + 1,
+                folds: k,
+                seed: fold_seed,
+            });
             if let Some(dir) = save_folds {
                 model.save(&dir.join(fold_file(f)))?;
             }
@@ -791,13 +800,77 @@ pub fn cross_validate(
     Ok(scorer)
 }
 
+/// The seed that drew the folds of `models` (fold `f`'s model at `f`), checking that they
+/// are the folds of one cross-validation (one training seed), in order. Fold models
+/// written before they recorded their fold were drawn by their training seed.
+fn fold_seed(models: &[Model]) -> Result<u64> {
+    let k = models.len();
+    let not_one = |f: usize, what: String| {
+        crate::Error::Params(format!(
+            "fold model {} {what}: not the folds of one cross-validation",
+            f + 1
+        ))
+    };
+    let training_seed = models[0].params.seed;
+    if let Some(f) = models.iter().position(|m| m.params.seed != training_seed) {
+        return Err(not_one(
+            f,
+            format!(
+                "was trained with seed {}, fold model 1 with {training_seed}",
+                models[f].params.seed
+            ),
+        ));
+    }
+    match models[0].training.held_out_fold {
+        Some(first) => {
+            for (f, m) in models.iter().enumerate() {
+                let expected = HeldOutFold {
+                    fold: f + 1,
+                    folds: k,
+                    seed: first.seed,
+                };
+                match m.training.held_out_fold {
+                    Some(h) if h == expected => {}
+                    Some(h) => {
+                        return Err(not_one(
+                            f,
+                            format!(
+                                "is fold {} of {} drawn by seed {}, where fold {} of {k} \
+                                 drawn by seed {} was expected",
+                                h.fold,
+                                h.folds,
+                                h.seed,
+                                f + 1,
+                                first.seed
+                            ),
+                        ))
+                    }
+                    None => return Err(not_one(f, "does not say which fold it is".into())),
+                }
+            }
+            Ok(first.seed)
+        }
+        None => match models
+            .iter()
+            .position(|m| m.training.held_out_fold.is_some())
+        {
+            Some(f) => Err(not_one(
+                f,
+                "says which fold it is, fold model 1 does not".into(),
+            )),
+            None => Ok(training_seed),
+        },
+    }
+}
+
 /// Score the held-out pages of a cross-validation again with the fold models it saved
 /// (`save_folds` of [`cross_validate`]; `models[f]` is fold `f`'s): the folds are drawn
-/// again from the same pages and the models' seed, and each page is predicted by the
-/// model its fold held it out of. Options that act after prediction (the models'
+/// again from the same pages and the seed that drew them, and each page is predicted by
+/// the model its fold held it out of. Options that act after prediction (the models'
 /// `params`) can be changed before the call; with them unchanged, the scores are the
-/// cross-validation's. Fails when a page's fold model trained on the page's outlet (the
-/// models were made from other pages, or with another number of folds).
+/// cross-validation's. Fails when the models are not the folds of one cross-validation
+/// in order, or when a page's fold model trained on the page's outlet (the models were
+/// made from other pages).
 pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
     let k = models.len();
     if k < 2 {
@@ -805,14 +878,7 @@ pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
             "cross-validation folds need at least 2 fold models, got {k}"
         )));
     }
-    let seed = models[0].params.seed;
-    if let Some(f) = models.iter().position(|m| m.params.seed != seed) {
-        return Err(crate::Error::Params(format!(
-            "fold {} was trained with seed {}, fold 1 with {seed}: not one cross-validation",
-            f + 1,
-            models[f].params.seed
-        )));
-    }
+    let seed = fold_seed(models)?;
     let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
     let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
     let folds = folds_by_outlet(&outlets, &sizes, k, seed);

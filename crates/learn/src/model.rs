@@ -292,6 +292,21 @@ pub struct TrainingSummary {
     pub article_prior_pages: usize,
     /// Their outlets, sorted.
     pub article_prior_outlets: Vec<String>,
+    /// When the model is one fold's of a cross-validation: which fold, so that its
+    /// held-out pages can be found again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out_fold: Option<HeldOutFold>,
+}
+
+/// One fold of a cross-validation by outlet: the pages a fold model did not train on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldOutFold {
+    /// The fold, counted from 1 (as in `fold-1.json.gz`).
+    pub fold: usize,
+    /// How many folds the cross-validation had.
+    pub folds: usize,
+    /// The seed that drew the folds.
+    pub seed: u64,
 }
 
 /// A fitted model, as stored in a model file.
@@ -429,6 +444,7 @@ impl ValidModelParams {
                     o.dedup();
                     o
                 },
+                held_out_fold: None,
             },
             article_prior,
             cues,
