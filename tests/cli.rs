@@ -649,12 +649,14 @@ fn saved_fold_models_score_the_cross_validation_again() {
         "{}",
         stderr(&o)
     );
-    // fold models out of order are refused, naming the fold
+    // fold models out of order are refused before any page is read, naming the file
     std::fs::copy(folds.join("fold-2.json.gz"), folds.join("fold-1.json.gz")).unwrap();
-    let o = chaff!("eval", "--folds", &folds, "--data", "datasets/mini");
+    let o = chaff!("eval", "--folds", &folds, "--data", "no-such-folder");
     assert!(!o.status.success(), "fold 2's model scored fold 1's pages");
     assert!(
-        stderr(&o).contains("fold model 1 is fold 2 of 2")
+        !stderr(&o).contains("no-such-folder")
+            && stderr(&o).contains(&*folds.to_string_lossy())
+            && stderr(&o).contains("fold-1.json.gz is fold 2 of 2")
             && stderr(&o).contains("not the folds of one cross-validation"),
         "{}",
         stderr(&o)

@@ -7,8 +7,8 @@ use anyhow::Context;
 
 use chaff_extract::Label;
 use chaff_learn::eval::{
-    compare, cross_validate, evaluate, evaluate_folds, fold_file, Comparison, Difference,
-    EvalReport, OutletRow,
+    compare, cross_validate, evaluate, evaluate_folds, fold_file, fold_seed, Comparison,
+    Difference, EvalReport, OutletRow,
 };
 use chaff_learn::{Dataset, Model, ModelParams, ValidModelParams};
 
@@ -19,8 +19,8 @@ use crate::train::load_data;
 enum Mode {
     /// K-fold cross-validation with these parameters.
     CrossValidate(usize, ValidModelParams),
-    /// The held-out pages of a cross-validation, with its saved fold models.
-    Folds(Vec<Model>),
+    /// The held-out pages of a cross-validation, with the fold models saved in a folder.
+    Folds(std::path::PathBuf, Vec<Model>),
     /// One model.
     Model(Box<Model>),
 }
@@ -58,7 +58,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
         Mode::CrossValidate(k, params)
     } else if let Some(dir) = &args.folds {
-        Mode::Folds(load_folds(dir, &args.decision)?)
+        Mode::Folds(dir.clone(), load_folds(dir, &args.decision)?)
     } else {
         Mode::Model(Box::new(crate::load_model(
             args.model.as_deref(),
@@ -79,7 +79,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             )?;
             scorer.report(args.errors)
         }
-        Mode::Folds(models) => evaluate_folds(&models, &data)?.report(args.errors),
+        Mode::Folds(dir, models) => evaluate_folds(&models, &data)
+            .with_context(|| format!("{}: cannot score with these fold models", dir.display()))?
+            .report(args.errors),
         Mode::Model(model) => {
             if args.unseen_outlets {
                 // outlets of the six-class pages and of the article prior's pages
@@ -306,5 +308,7 @@ fn load_folds(dir: &Path, decision: &DecisionArgs) -> anyhow::Result<Vec<Model>>
             fold_file(0)
         );
     }
+    fold_seed(&models)
+        .with_context(|| format!("{}: cannot be read as fold models", dir.display()))?;
     Ok(models)
 }

@@ -803,12 +803,14 @@ pub fn cross_validate(
 /// The seed that drew the folds of `models` (fold `f`'s model at `f`), checking that they
 /// are the folds of one cross-validation (one training seed), in order. Fold models
 /// written before they recorded their fold were drawn by their training seed.
-fn fold_seed(models: &[Model]) -> Result<u64> {
+/// [`evaluate_folds`] checks this itself; it is public so that fold models can be checked
+/// before any page is read.
+pub fn fold_seed(models: &[Model]) -> Result<u64> {
     let k = models.len();
     let not_one = |f: usize, what: String| {
         crate::Error::Params(format!(
-            "fold model {} {what}: not the folds of one cross-validation",
-            f + 1
+            "{} {what}: not the folds of one cross-validation",
+            fold_file(f)
         ))
     };
     let training_seed = models[0].params.seed;
@@ -816,8 +818,9 @@ fn fold_seed(models: &[Model]) -> Result<u64> {
         return Err(not_one(
             f,
             format!(
-                "was trained with seed {}, fold model 1 with {training_seed}",
-                models[f].params.seed
+                "was trained with seed {}, {} with {training_seed}",
+                models[f].params.seed,
+                fold_file(0)
             ),
         ));
     }
@@ -856,7 +859,7 @@ fn fold_seed(models: &[Model]) -> Result<u64> {
         {
             Some(f) => Err(not_one(
                 f,
-                "says which fold it is, fold model 1 does not".into(),
+                format!("says which fold it is, {} does not", fold_file(0)),
             )),
             None => Ok(training_seed),
         },
