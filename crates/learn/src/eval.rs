@@ -807,13 +807,16 @@ pub fn cross_validate(
 /// before any page is read.
 pub fn fold_seed(models: &[Model]) -> Result<u64> {
     let k = models.len();
+    let Some(model_1) = models.first() else {
+        return Err(crate::Error::Params("no fold models".into()));
+    };
     let not_one = |f: usize, what: String| {
         crate::Error::Params(format!(
             "{} {what}: not the folds of one cross-validation",
             fold_file(f)
         ))
     };
-    let training_seed = models[0].params.seed;
+    let training_seed = model_1.params.seed;
     if let Some(f) = models.iter().position(|m| m.params.seed != training_seed) {
         return Err(not_one(
             f,
@@ -824,7 +827,7 @@ pub fn fold_seed(models: &[Model]) -> Result<u64> {
             ),
         ));
     }
-    match models[0].training.held_out_fold {
+    match model_1.training.held_out_fold {
         Some(first) => {
             for (f, m) in models.iter().enumerate() {
                 let expected = HeldOutFold {
