@@ -421,7 +421,13 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     // the cue table is on by default and --no-cues leaves it out
     let with: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert!(with["params"]["cues"].as_bool().unwrap());
-    assert_eq!(with["cues"]["groups"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        with["members"][0]["cues"]["groups"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
     let plain = dir.path().join("no-cues.json");
     let o = chaff!(
         "train",
@@ -437,7 +443,8 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     let without: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
     assert!(!without["params"]["cues"].as_bool().unwrap());
-    assert!(without.get("cues").is_none());
+    assert!(without["members"][0].get("cues").is_none());
+    assert!(without["members"][0].get("html").is_some());
     // cross-validation by outlet runs and reports, here against the model's report: the
     // difference of their scores
     let o = chaff!(
@@ -679,6 +686,15 @@ fn read_fold(dir: &Path, f: usize) -> serde_json::Value {
     serde_json::from_reader(flate2::read::GzDecoder::new(file)).unwrap()
 }
 
+/// [`cv_mini`] saving its folds in `dir/name`, which must succeed: that folder and the
+/// JSON report.
+fn cv_mini_in(dir: &Path, name: &str, extra: &[&str]) -> (PathBuf, serde_json::Value) {
+    let folds = dir.join(name);
+    let o = cv_mini(&folds, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (folds, serde_json::from_slice(&o.stdout).unwrap())
+}
+
 /// Write `model` as fold `f`'s model in `dir`.
 fn write_fold(dir: &Path, f: usize, model: &serde_json::Value) {
     let file = std::fs::File::create(dir.join(format!("fold-{f}.json.gz"))).unwrap();
@@ -690,15 +706,7 @@ fn write_fold(dir: &Path, f: usize, model: &serde_json::Value) {
 #[test]
 fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let cv = |name: &str, seeds: &[&str]| {
-        let folds = dir.path().join(name);
-        let o = cv_mini(&folds, seeds);
-        assert!(o.status.success(), "{}", stderr(&o));
-        (
-            folds,
-            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
-        )
-    };
+    let cv = |name: &str, extra: &[&str]| cv_mini_in(dir.path(), name, extra);
     let outlets = |m: &serde_json::Value| m["training"]["outlets"].clone();
     let (base, _) = cv("base", &["--seed", "42"]);
     let (other, _) = cv("other", &["--seed", "2"]);
@@ -756,6 +764,53 @@ fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
     let o = chaff!("eval", "--fold-seed", "3", "--data", "datasets/mini");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--cv-by-domain"), "{}", stderr(&o));
+}
+
+/// Two cross-validations on the same folds, given to --folds together, score what a
+/// cross-validation of two-member models scores: their fold models are its members.
+#[test]
+fn folds_of_two_seeds_score_as_models_of_two_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let cv = |name: &str, extra: &[&str]| cv_mini_in(dir.path(), name, extra);
+    let (a, _) = cv("a", &[]);
+    let (b, _) = cv("b", &["--seed", "1042", "--fold-seed", "42"]);
+    let (_, two) = cv("two", &["--members", "2"]);
+    let joined = chaff!(
+        "eval",
+        "--folds",
+        &a,
+        "--folds",
+        &b,
+        "--data",
+        "datasets/mini",
+        "--json"
+    );
+    assert!(joined.status.success(), "{}", stderr(&joined));
+    assert_eq!(
+        two,
+        serde_json::from_slice::<serde_json::Value>(&joined.stdout).unwrap()
+    );
+    let members = &read_fold(&dir.path().join("two"), 1)["members"];
+    assert_eq!(members[0]["seed"], 42);
+    assert_eq!(members[1]["seed"], 1042);
+    // one run twice is not two draws; folds drawn by another seed are not the same folds
+    let (other, _) = cv("other", &["--seed", "2"]);
+    for (second, why) in [
+        (&a, "both trained with seed 42"),
+        (&other, "fold-1.json.gz cannot be joined"),
+    ] {
+        let o = chaff!(
+            "eval",
+            "--folds",
+            &a,
+            "--folds",
+            second,
+            "--data",
+            "datasets/mini"
+        );
+        assert!(!o.status.success(), "{} was joined", second.display());
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+    }
 }
 
 #[test]

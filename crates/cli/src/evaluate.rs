@@ -1,6 +1,6 @@
 //! `chaff eval`: score a model, or cross-validate by outlet; tables or JSON.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -19,8 +19,9 @@ use crate::train::load_data;
 enum Mode {
     /// K-fold cross-validation with these parameters.
     CrossValidate(usize, ValidModelParams),
-    /// The held-out pages of a cross-validation, with the fold models saved in a folder.
-    Folds(std::path::PathBuf, Vec<Model>),
+    /// The held-out pages of a cross-validation, with the fold models saved in these
+    /// folders (each fold's models joined into one).
+    Folds(Vec<std::path::PathBuf>, Vec<Model>),
     /// One model.
     Model(Box<Model>),
 }
@@ -57,8 +58,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Mode::CrossValidate(k, params)
-    } else if let Some(dir) = &args.folds {
-        Mode::Folds(dir.clone(), load_folds(dir, &args.decision)?)
+    } else if !args.folds.is_empty() {
+        Mode::Folds(args.folds.clone(), load_folds(&args.folds, &args.decision)?)
     } else {
         Mode::Model(Box::new(crate::load_model(
             args.model.as_deref(),
@@ -79,8 +80,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             )?;
             scorer.report(args.errors)
         }
-        Mode::Folds(dir, models) => evaluate_folds(&models, &data)
-            .with_context(|| format!("{}: cannot score with these fold models", dir.display()))?
+        Mode::Folds(dirs, models) => evaluate_folds(&models, &data)
+            .with_context(|| format!("{}: cannot score with these fold models", names(&dirs)))?
             .report(args.errors),
         Mode::Model(model) => {
             if args.unseen_outlets {
@@ -289,26 +290,69 @@ fn read_outlets(path: &Path) -> anyhow::Result<Vec<OutletRow>> {
     Ok(saved.outlets)
 }
 
-/// The fold models `--save-folds` wrote into `dir` (fold-1.json.gz, fold-2.json.gz, … up
-/// to the first missing), with the page rules `decision` changes.
-fn load_folds(dir: &Path, decision: &DecisionArgs) -> anyhow::Result<Vec<Model>> {
-    let mut models = Vec::new();
-    loop {
-        let path = dir.join(fold_file(models.len()));
-        if !path.exists() {
-            break;
+/// The fold models `--save-folds` wrote into each of `dirs` (fold-1.json.gz,
+/// fold-2.json.gz, … up to the first missing), with the page rules `decision` changes;
+/// with several folders, each fold's models joined into one.
+fn load_folds(dirs: &[PathBuf], decision: &DecisionArgs) -> anyhow::Result<Vec<Model>> {
+    let mut runs: Vec<Vec<Model>> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let mut models = Vec::new();
+        loop {
+            let path = dir.join(fold_file(models.len()));
+            if !path.exists() {
+                break;
+            }
+            models.push(crate::load_model(Some(&path), decision)?);
         }
-        models.push(crate::load_model(Some(&path), decision)?);
+        if models.len() < 2 {
+            anyhow::bail!(
+                "{}: holds {} fold models ({}, …); --cv-by-domain K --save-folds DIR writes them",
+                dir.display(),
+                models.len(),
+                fold_file(0)
+            );
+        }
+        fold_seed(&models)
+            .with_context(|| format!("{}: cannot be read as fold models", dir.display()))?;
+        if let Some(first) = runs.first() {
+            if first.len() != models.len() {
+                anyhow::bail!(
+                    "{} holds {} fold models, {} holds {}: not cross-validations on the same folds",
+                    dirs[0].display(),
+                    first.len(),
+                    dir.display(),
+                    models.len()
+                );
+            }
+        }
+        runs.push(models);
     }
-    if models.len() < 2 {
-        anyhow::bail!(
-            "{}: holds {} fold models ({}, …); --cv-by-domain K --save-folds DIR writes them",
-            dir.display(),
-            models.len(),
-            fold_file(0)
-        );
+    let mut folds: Vec<Vec<Model>> = Vec::new();
+    for run in runs {
+        for (f, model) in run.into_iter().enumerate() {
+            if f == folds.len() {
+                folds.push(Vec::new());
+            }
+            folds[f].push(model);
+        }
     }
+    let models = folds
+        .into_iter()
+        .enumerate()
+        .map(|(f, models)| {
+            Model::join(models)
+                .with_context(|| format!("{}: the {} cannot be joined", names(dirs), fold_file(f)))
+        })
+        .collect::<anyhow::Result<Vec<Model>>>()?;
     fold_seed(&models)
-        .with_context(|| format!("{}: cannot be read as fold models", dir.display()))?;
+        .with_context(|| format!("{}: cannot be read as fold models", names(dirs)))?;
     Ok(models)
+}
+
+/// Folders named in one message: `a`, or `a, b`.
+fn names(dirs: &[PathBuf]) -> String {
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -193,6 +193,11 @@ pub struct LearnerArgs {
     /// Leave out the learned cue table of class/id tokens and heading words.
     #[arg(long)]
     pub no_cues: bool,
+    /// Members of the model: each trained with its own seed (--seed, then steps of 1,000),
+    /// their probabilities averaged. More even out the noise of one training draw, at
+    /// that many times the training and prediction time.
+    #[arg(long, value_name = "N", default_value_t = ModelParams::default().members)]
+    pub members: usize,
 }
 
 impl LearnerArgs {
@@ -206,7 +211,8 @@ impl LearnerArgs {
             .context_folds(self.context_folds)
             .article_prior_pages(self.prior_pages)
             .calibrate(!self.no_calibration)
-            .cues(!self.no_cues))
+            .cues(!self.no_cues)
+            .members(self.members))
     }
 
     /// The learner's parameters, checked.
@@ -303,8 +309,11 @@ pub struct EvalArgs {
     /// Score the held-out pages of a cross-validation again with the fold models that
     /// --save-folds wrote into DIR, each page by the model its fold held it out of (give
     /// the same --data). No training: the page rules below can be tried in minutes.
+    /// Given more than once (cross-validations on the same folds, --fold-seed, with other
+    /// training seeds), each page is predicted by the mean of its fold's models: what a
+    /// model of that many --members would score.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["cv_by_domain", "unseen_outlets"])]
-    pub folds: Option<PathBuf>,
+    pub folds: Vec<PathBuf>,
     /// Instead of scoring a model: K-fold cross-validation with no outlet (registrable
     /// domain) on both sides of a fold, training with the options below.
     #[arg(long, value_name = "K", conflicts_with = "unseen_outlets")]

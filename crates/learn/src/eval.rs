@@ -801,7 +801,7 @@ pub fn cross_validate(
 }
 
 /// The seed that drew the folds of `models` (fold `f`'s model at `f`), checking that they
-/// are the folds of one cross-validation (one training seed), in order. Fold models
+/// are the folds of one cross-validation (the same training seeds), in order. Fold models
 /// written before they recorded their fold were drawn by their training seed.
 /// [`evaluate_folds`] checks this itself; it is public so that fold models can be checked
 /// before any page is read.
@@ -816,14 +816,25 @@ pub fn fold_seed(models: &[Model]) -> Result<u64> {
             fold_file(f)
         ))
     };
-    let training_seed = model_1.params.seed;
-    if let Some(f) = models.iter().position(|m| m.params.seed != training_seed) {
+    let training_seeds = model_1.member_seeds();
+    let seeds = |s: &[u64]| match s {
+        [one] => format!("seed {one}"),
+        _ => format!(
+            "seeds {}",
+            s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    if let Some(f) = models
+        .iter()
+        .position(|m| m.member_seeds() != training_seeds)
+    {
         return Err(not_one(
             f,
             format!(
-                "was trained with seed {}, {} with {training_seed}",
-                models[f].params.seed,
-                fold_file(0)
+                "was trained with {}, {} with {}",
+                seeds(&models[f].member_seeds()),
+                fold_file(0),
+                seeds(&training_seeds)
             ),
         ));
     }
@@ -864,7 +875,7 @@ pub fn fold_seed(models: &[Model]) -> Result<u64> {
                 f,
                 format!("says which fold it is, {} does not", fold_file(0)),
             )),
-            None => Ok(training_seed),
+            None => Ok(model_1.params.seed),
         },
     }
 }

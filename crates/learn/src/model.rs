@@ -30,7 +30,9 @@ use crate::{context, Error, Result};
 /// The model file format's name, written in every model file.
 pub const FORMAT: &str = "chaff-model";
 /// The model file format's version.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// The earlier version still read: one member's parts at the top level of the file.
+const FORMAT_VERSION_ONE_MEMBER: u32 = 2;
 /// Largest decompressed model accepted.
 const MAX_MODEL_BYTES: u64 = 2 << 30;
 /// Folds (by outlet) for the training pages' cue columns: each fold's from a table of the
@@ -105,6 +107,13 @@ pub struct ModelParams {
     /// 0.05 by default.
     #[serde(default)]
     pub prior_rescue: f64,
+    /// Members of the model: each a whole model (prior, cue table, heads) trained on the
+    /// same pages with its own seed ([`member_seed`]); the model's probabilities are the
+    /// mean of theirs, before the page rules act. One member is a single model (and is
+    /// what older model files read as); more even out the noise of one training draw, at
+    /// that many times the training and prediction time.
+    #[serde(default = "one")]
+    pub members: usize,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -126,6 +135,7 @@ impl Default for ModelParams {
             cues: true,
             list_vote: 0.0,
             prior_rescue: 0.05,
+            members: 1,
             seed: 42,
         }
     }
@@ -133,6 +143,18 @@ impl Default for ModelParams {
 
 fn one() -> usize {
     1
+}
+
+/// Most members a model may have.
+pub const MAX_MEMBERS: usize = 16;
+/// How far apart the seeds of a model's members are.
+const MEMBER_SEED_STRIDE: u64 = 1000;
+
+/// The seed member `k` (from 0) of a model trained with `seed` is trained with: `seed`
+/// itself for the first, so a one-member model is the model `seed` trains, and steps of
+/// 1,000 after it, clear of the small offsets each member adds for its stages.
+pub fn member_seed(seed: u64, k: usize) -> u64 {
+    seed.wrapping_add(MEMBER_SEED_STRIDE.wrapping_mul(k as u64))
 }
 
 /// Parameters that passed [`ModelParams::check`].
@@ -229,6 +251,12 @@ impl ModelParams {
         self
     }
 
+    /// Set the number of members, each trained with its own seed (at least 1).
+    pub fn members(mut self, members: usize) -> Self {
+        self.members = members;
+        self
+    }
+
     /// Set the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -243,6 +271,9 @@ impl ModelParams {
         }
         if self.context_rounds == 0 {
             return Err(Error::Params("context_rounds must be at least 1".into()));
+        }
+        if !(1..=MAX_MEMBERS).contains(&self.members) {
+            return Err(Error::Params(format!("members must be 1 to {MAX_MEMBERS}")));
         }
         if !(0.0..=1.0).contains(&self.class_balance) {
             return Err(Error::Params("class_balance must be in [0, 1]".into()));
@@ -288,7 +319,8 @@ pub struct TrainingSummary {
     pub words_per_label: BTreeMap<Label, u64>,
     /// The outlets (registrable domains) trained on, sorted.
     pub outlets: Vec<String>,
-    /// Article-text-only pages the article prior was trained on.
+    /// Article-text-only pages the article prior was trained on (with several members, a
+    /// page counts once for each member's prior that drew it).
     pub article_prior_pages: usize,
     /// Their outlets, sorted.
     pub article_prior_outlets: Vec<String>,
@@ -311,6 +343,7 @@ pub struct HeldOutFold {
 
 /// A fitted model, as stored in a model file.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(try_from = "StoredModel")]
 pub struct Model {
     /// Always [`FORMAT`].
     pub format: String,
@@ -328,6 +361,15 @@ pub struct Model {
     pub params: ModelParams,
     /// Summary of the training data.
     pub training: TrainingSummary,
+    /// The members, whose probabilities are averaged (`params.members` of them).
+    members: Vec<Member>,
+}
+
+/// One member of a model: everything one training draw makes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Member {
+    /// The seed it was trained with.
+    seed: u64,
     /// Article-vs-rest classifier over a block's feature row, trained on article-text-only
     /// pages; its article probability is appended to the HTML head's rows.
     article_prior: Option<Classifier>,
@@ -336,6 +378,76 @@ pub struct Model {
     cues: Option<CueTable>,
     html: Head,
     text: Option<Head>,
+}
+
+/// A model file as read: format version 3 keeps its members in a list, version 2 had one
+/// member's parts at the top level.
+#[derive(Deserialize)]
+struct StoredModel {
+    format: String,
+    format_version: u32,
+    chaff_version: String,
+    feature_schema: FeatureSchema,
+    context_columns: Vec<String>,
+    labels: Vec<Label>,
+    params: ModelParams,
+    training: TrainingSummary,
+    #[serde(default)]
+    members: Option<Vec<Member>>,
+    #[serde(default)]
+    article_prior: Option<Classifier>,
+    #[serde(default)]
+    cues: Option<CueTable>,
+    #[serde(default)]
+    html: Option<Head>,
+    #[serde(default)]
+    text: Option<Head>,
+}
+
+impl TryFrom<StoredModel> for Model {
+    type Error = String;
+
+    fn try_from(s: StoredModel) -> std::result::Result<Model, String> {
+        let top_level =
+            s.html.is_some() || s.text.is_some() || s.article_prior.is_some() || s.cues.is_some();
+        let members = match (s.format_version, s.html, s.members) {
+            (FORMAT_VERSION_ONE_MEMBER, Some(html), None) => vec![Member {
+                seed: s.params.seed,
+                article_prior: s.article_prior,
+                cues: s.cues,
+                html,
+                text: s.text,
+            }],
+            (FORMAT_VERSION_ONE_MEMBER, _, _) => {
+                return Err(format!(
+                    "a version {FORMAT_VERSION_ONE_MEMBER} model file needs an \"html\" head and no \"members\""
+                ))
+            }
+            (_, _, Some(members)) if !top_level => members,
+            _ => {
+                return Err(format!(
+                    "a version {} model file keeps its heads in \"members\"",
+                    s.format_version
+                ))
+            }
+        };
+        Ok(Model {
+            format: s.format,
+            // a version 2 file read is written again as this version
+            format_version: if s.format_version == FORMAT_VERSION_ONE_MEMBER {
+                FORMAT_VERSION
+            } else {
+                s.format_version
+            },
+            chaff_version: s.chaff_version,
+            feature_schema: s.feature_schema,
+            context_columns: s.context_columns,
+            labels: s.labels,
+            params: s.params,
+            training: s.training,
+            members,
+        })
+    }
 }
 
 /// A block's predicted label.
@@ -374,43 +486,20 @@ impl ValidModelParams {
             ));
         }
         let p = &self.0;
-        let (article_prior, prior_pages) = if p.article_prior {
-            self.fit_article_prior(all, progress)?
-        } else {
-            (None, Vec::new())
-        };
-        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
-        progress("html head");
-        let with_priors: Vec<Prepared> = pages
-            .iter()
-            .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
-            .collect();
-        let (cues, augmented) = if p.cues {
-            progress("cue table");
-            self.fit_cues(with_priors, &pages, &outlets)
-        } else {
-            (None, with_priors)
-        };
-        let html_views: Vec<(&Prepared, &[Label])> = augmented
-            .iter()
-            .zip(&pages)
-            .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
-            .collect();
-        let html = self.fit_head(&html_views, &outlets, progress)?;
-        let text = if p.text_head {
-            progress("text head");
-            let text_views: Vec<(&Prepared, &[Label])> = pages
-                .iter()
-                .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
-                .collect();
-            if text_views.len() == pages.len() {
-                Some(self.fit_head(&text_views, &outlets, progress)?)
-            } else {
-                None
+        let mut members = Vec::with_capacity(p.members);
+        let mut prior_pages: Vec<&LabelledPage> = Vec::new();
+        for k in 0..p.members {
+            if p.members > 1 {
+                progress(&format!("member {} of {}", k + 1, p.members));
             }
-        } else {
-            None
-        };
+            let member = ValidModelParams(ModelParams {
+                seed: member_seed(p.seed, k),
+                ..p.clone()
+            });
+            let (m, pages_of_prior) = member.fit_member(all, &pages, progress)?;
+            members.push(m);
+            prior_pages.extend(pages_of_prior);
+        }
         let mut words_per_label = BTreeMap::new();
         let mut blocks = 0;
         for pg in &pages {
@@ -446,11 +535,67 @@ impl ValidModelParams {
                 },
                 held_out_fold: None,
             },
-            article_prior,
-            cues,
-            html,
-            text,
+            members,
         })
+    }
+
+    /// One member, trained with these parameters' seed: its article prior (from the
+    /// article-text-only pages of `all`, which it returns), cue table and heads (from the
+    /// block-labelled `pages`).
+    fn fit_member<'a>(
+        &self,
+        all: &[&'a LabelledPage],
+        pages: &[&LabelledPage],
+        progress: &dyn Fn(&str),
+    ) -> Result<(Member, Vec<&'a LabelledPage>)> {
+        let p = &self.0;
+        let (article_prior, prior_pages) = if p.article_prior {
+            self.fit_article_prior(all, progress)?
+        } else {
+            (None, Vec::new())
+        };
+        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
+        progress("html head");
+        let with_priors: Vec<Prepared> = pages
+            .iter()
+            .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
+            .collect();
+        let (cues, augmented) = if p.cues {
+            progress("cue table");
+            self.fit_cues(with_priors, pages, &outlets)
+        } else {
+            (None, with_priors)
+        };
+        let html_views: Vec<(&Prepared, &[Label])> = augmented
+            .iter()
+            .zip(pages)
+            .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
+            .collect();
+        let html = self.fit_head(&html_views, &outlets, progress)?;
+        let text = if p.text_head {
+            progress("text head");
+            let text_views: Vec<(&Prepared, &[Label])> = pages
+                .iter()
+                .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
+                .collect();
+            if text_views.len() == pages.len() {
+                Some(self.fit_head(&text_views, &outlets, progress)?)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        Ok((
+            Member {
+                seed: p.seed,
+                article_prior,
+                cues,
+                html,
+                text,
+            },
+            prior_pages,
+        ))
     }
 
     /// The cue table of all `pages`, and each page of `rows` with its cue columns from a
@@ -950,31 +1095,34 @@ fn stack(
     (x, y, w)
 }
 
-impl Model {
-    /// Predict the blocks of a prepared page. `plain_text` selects the text head (falling
-    /// back to the HTML head when the model has none).
-    pub fn predict(&self, page: &Prepared, plain_text: bool) -> Vec<Prediction> {
-        if page.is_empty() {
-            return Vec::new();
-        }
+impl Member {
+    /// The member's final (tempered) probabilities of a page's blocks, and its prior's
+    /// article column when the HTML head read it. `plain_text` selects the text head
+    /// (falling back to the HTML head when there is none).
+    fn probabilities(
+        &self,
+        page: &Prepared,
+        plain_text: bool,
+        context_columns: &[String],
+    ) -> (Array2<f64>, Option<Array2<f32>>) {
         // the HTML head reads the prior's column and the cue table's after the rows
-        let (head, extra): (&Head, Vec<Array2<f32>>) = match (&self.text, plain_text) {
-            (Some(t), true) => (t, Vec::new()),
+        let (head, prior, cues) = match (&self.text, plain_text) {
+            (Some(t), true) => (t, None, None),
             _ => (
                 &self.html,
                 self.article_prior
-                    .iter()
-                    .map(|prior| prior_column(prior, page))
-                    .chain(self.cues.iter().map(|table| table.columns(page)))
-                    .collect(),
+                    .as_ref()
+                    .map(|prior| prior_column(prior, page)),
+                self.cues.as_ref().map(|table| table.columns(page)),
             ),
         };
         let parts: Vec<ArrayView2<f32>> = std::iter::once(rows_view(page))
-            .chain(extra.iter().map(|e| e.view()))
+            .chain(prior.iter().map(|e| e.view()))
+            .chain(cues.iter().map(|e| e.view()))
             .collect();
         let mut probs = predict_joined(&head.first, &parts);
         for c in head.context.iter().chain(&head.refine) {
-            let ctx = context::features(page, probs.view(), self.context_columns.len());
+            let ctx = context::features(page, probs.view(), context_columns.len());
             let with_ctx: Vec<ArrayView2<f32>> =
                 parts.iter().map(|p| p.view()).chain([ctx.view()]).collect();
             probs = predict_joined(c, &with_ctx);
@@ -982,6 +1130,136 @@ impl Model {
         if let Some(t) = head.temperature {
             for mut row in probs.rows_mut() {
                 temper(row.as_slice_mut().expect("standard layout"), t);
+            }
+        }
+        (probs, prior)
+    }
+}
+
+impl Model {
+    /// The seeds the members were trained with, in order.
+    pub fn member_seeds(&self) -> Vec<u64> {
+        self.members.iter().map(|m| m.seed).collect()
+    }
+
+    /// One model whose members are all of `models`' (in order): models trained on the
+    /// same pages with the same parameters but other seeds, as the fold models of two
+    /// cross-validations on the same folds, so that averaging draws can be measured
+    /// without training again. Fails when they differ in anything but their seeds.
+    pub fn join(models: Vec<Model>) -> Result<Model> {
+        let mut models = models.into_iter();
+        let Some(mut joined) = models.next() else {
+            return Err(Error::Params("no models to join".into()));
+        };
+        for (k, model) in models.enumerate() {
+            let differs = |what: &str| {
+                Err(Error::Params(format!(
+                    "model {} differs from the first in its {what}: only models that differ \
+                     in their seeds can be joined",
+                    k + 2
+                )))
+            };
+            let same_params = ModelParams {
+                seed: joined.params.seed,
+                members: joined.params.members,
+                ..model.params.clone()
+            } == joined.params;
+            let (a, b) = (&joined.training, &model.training);
+            if model.feature_schema != joined.feature_schema
+                || model.context_columns != joined.context_columns
+                || model.labels != joined.labels
+            {
+                return differs("feature schema, context columns or labels");
+            }
+            if !same_params {
+                return differs("parameters");
+            }
+            if (
+                a.pages,
+                a.blocks,
+                &a.words_per_label,
+                &a.outlets,
+                a.held_out_fold,
+            ) != (
+                b.pages,
+                b.blocks,
+                &b.words_per_label,
+                &b.outlets,
+                b.held_out_fold,
+            ) {
+                return differs("training pages");
+            }
+            joined.training.article_prior_pages += b.article_prior_pages;
+            let outlets = &mut joined.training.article_prior_outlets;
+            outlets.extend(b.article_prior_outlets.iter().cloned());
+            outlets.sort();
+            outlets.dedup();
+            joined.params.members += model.members.len();
+            joined.members.extend(model.members);
+        }
+        joined.check_members().map_err(Error::Params)?;
+        Ok(joined)
+    }
+
+    /// The members agree with the parameters and with each other.
+    fn check_members(&self) -> std::result::Result<(), String> {
+        let Some(first) = self.members.first() else {
+            return Err("no members".into());
+        };
+        if self.members.len() != self.params.members {
+            return Err(format!(
+                "{} members, but its parameters say {}",
+                self.members.len(),
+                self.params.members
+            ));
+        }
+        if self.members.len() > MAX_MEMBERS {
+            return Err(format!("more than {MAX_MEMBERS} members"));
+        }
+        for (k, m) in self.members.iter().enumerate().skip(1) {
+            if m.article_prior.is_some() != first.article_prior.is_some()
+                || m.text.is_some() != first.text.is_some()
+            {
+                return Err(format!(
+                    "member {} and member 1 differ in having an article prior or a text head",
+                    k + 1
+                ));
+            }
+            if let Some(j) = self.members[..k].iter().position(|o| o.seed == m.seed) {
+                return Err(format!(
+                    "members {} and {} were both trained with seed {}",
+                    j + 1,
+                    k + 1,
+                    m.seed
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Predict the blocks of a prepared page. `plain_text` selects the text head (falling
+    /// back to the HTML head when the model has none).
+    pub fn predict(&self, page: &Prepared, plain_text: bool) -> Vec<Prediction> {
+        if page.is_empty() {
+            return Vec::new();
+        }
+        // the members' probabilities, and their priors' article columns, averaged
+        let mut members = self.members.iter();
+        let first = members
+            .next()
+            .expect("a model has at least one member (checked when read or fitted)");
+        let (mut probs, mut prior) = first.probabilities(page, plain_text, &self.context_columns);
+        for member in members {
+            let (p, pr) = member.probabilities(page, plain_text, &self.context_columns);
+            probs += &p;
+            if let (Some(sum), Some(pr)) = (prior.as_mut(), pr) {
+                *sum += &pr;
+            }
+        }
+        if self.members.len() > 1 {
+            probs /= self.members.len() as f64;
+            if let Some(sum) = prior.as_mut() {
+                *sum /= self.members.len() as f32;
             }
         }
         list_vote(&mut probs, page, self.params.list_vote);
@@ -1006,8 +1284,7 @@ impl Model {
             })
             .collect();
         article_fallback(&mut preds, &page.words, self.params.article_fallback);
-        // the prior's column comes first in `extra`, which only the HTML head has
-        if let Some(prior) = self.article_prior.as_ref().and(extra.first()) {
+        if let Some(prior) = &prior {
             prior_rescue(
                 &mut preds,
                 prior.column(0),
@@ -1094,9 +1371,10 @@ impl Model {
                 Some(err(
                     "not a chaff model file (no \"format\": \"chaff-model\")".into(),
                 ))
-            } else if version != Some(FORMAT_VERSION) {
+            } else if version != Some(FORMAT_VERSION) && version != Some(FORMAT_VERSION_ONE_MEMBER)
+            {
                 Some(err(format!(
-                    "model format version {version:?}, but this chaff reads version {FORMAT_VERSION}: retrain it with this chaff"
+                    "model format version {version:?}, but this chaff reads versions {FORMAT_VERSION_ONE_MEMBER} and {FORMAT_VERSION}: retrain it with this chaff"
                 )))
             } else {
                 None
@@ -1162,32 +1440,47 @@ impl Model {
             }
             c.validate()
         };
-        if let Some(prior) = &model.article_prior {
-            check(prior, schema.len()).map_err(|m| err(format!("article prior {m}")))?;
-        }
-        if let Some(cues) = &model.cues {
-            cues.validate().map_err(|m| err(format!("cue table {m}")))?;
-        }
-        let extra =
-            model.article_prior.is_some() as usize + model.cues.as_ref().map_or(0, CueTable::width);
-        let heads = std::iter::once(("html", &model.html, schema.len() + extra))
-            .chain(model.text.iter().map(|t| ("text", t, schema.len())));
-        for (name, head, first_cols) in heads {
-            check(&head.first, first_cols)
-                .map_err(|m| err(format!("{name} head: first stage {m}")))?;
-            if head.context.is_none() && !head.refine.is_empty() {
-                return Err(err(format!(
-                    "{name} head: later context rounds without a first one"
-                )));
+        model.check_members().map_err(err)?;
+        for (k, member) in model.members.iter().enumerate() {
+            // "member 2: html head: …" only where there is more than one
+            let name = |part: &str| {
+                if model.members.len() > 1 {
+                    format!("member {}: {part}", k + 1)
+                } else {
+                    part.to_string()
+                }
+            };
+            if let Some(prior) = &member.article_prior {
+                check(prior, schema.len())
+                    .map_err(|m| err(format!("{} {m}", name("article prior"))))?;
             }
-            for (r, c) in head.context.iter().chain(&head.refine).enumerate() {
-                check(c, first_cols + model.context_columns.len())
-                    .map_err(|m| err(format!("{name} head: context stage round {} {m}", r + 1)))?;
+            if let Some(cues) = &member.cues {
+                cues.validate()
+                    .map_err(|m| err(format!("{} {m}", name("cue table"))))?;
             }
-            if let Some(t) = head.temperature.filter(|t| !(t.is_finite() && *t > 0.0)) {
-                return Err(err(format!(
-                    "{name} head: temperature {t} is not a positive number"
-                )));
+            let extra = member.article_prior.is_some() as usize
+                + member.cues.as_ref().map_or(0, CueTable::width);
+            let heads = std::iter::once(("html head", &member.html, schema.len() + extra))
+                .chain(member.text.iter().map(|t| ("text head", t, schema.len())));
+            for (head_name, head, first_cols) in heads {
+                let head_name = name(head_name);
+                check(&head.first, first_cols)
+                    .map_err(|m| err(format!("{head_name}: first stage {m}")))?;
+                if head.context.is_none() && !head.refine.is_empty() {
+                    return Err(err(format!(
+                        "{head_name}: later context rounds without a first one"
+                    )));
+                }
+                for (r, c) in head.context.iter().chain(&head.refine).enumerate() {
+                    check(c, first_cols + model.context_columns.len()).map_err(|m| {
+                        err(format!("{head_name}: context stage round {} {m}", r + 1))
+                    })?;
+                }
+                if let Some(t) = head.temperature.filter(|t| !(t.is_finite() && *t > 0.0)) {
+                    return Err(err(format!(
+                        "{head_name}: temperature {t} is not a positive number"
+                    )));
+                }
             }
         }
         Ok(model)
@@ -1510,11 +1803,14 @@ mod tests {
         ] {
             let model = params.fit(&data, &|_| {}).unwrap();
             assert_eq!(
-                model.html.refine.len(),
+                model.members[0].html.refine.len(),
                 model.params.context_rounds - 1,
                 "one classifier per context round"
             );
-            assert_eq!(model.html.temperature.is_some(), model.params.calibrate);
+            assert_eq!(
+                model.members[0].html.temperature.is_some(),
+                model.params.calibrate
+            );
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("m.json.gz");
             model.save(&path).unwrap();
@@ -1557,6 +1853,120 @@ mod tests {
         assert!(a == b, "two fits with one seed differ");
     }
 
+    /// A model of two members is the join of the models their seeds train alone, byte
+    /// for byte, and its probabilities are the mean of theirs.
+    #[test]
+    fn two_members_average_the_models_of_their_seeds() {
+        let data = mini();
+        // no page rules, so that the probabilities are the members' mean as they are
+        let params = |seed: u64, members: usize| {
+            ModelParams::default()
+                .learner(quick_boosted())
+                .article_fallback(0.0)
+                .prior_rescue(0.0)
+                .seed(seed)
+                .members(members)
+                .check()
+                .unwrap()
+        };
+        let both = params(7, 2).fit(&data, &|_| {}).unwrap();
+        assert_eq!(both.member_seeds(), [7, 1007]);
+        let alone: Vec<Model> = [7, 1007]
+            .map(|seed| params(seed, 1).fit(&data, &|_| {}).unwrap())
+            .into();
+        let a = alone[0].predict(&data.pages[0].html, false);
+        let b = alone[1].predict(&data.pages[0].html, false);
+        assert_ne!(a, b, "two seeds should train two different models");
+        for page in &data.pages {
+            for plain in [false, true] {
+                let mean = both.predict(&page.html, plain);
+                let parts: Vec<Vec<Prediction>> =
+                    alone.iter().map(|m| m.predict(&page.html, plain)).collect();
+                for (i, p) in mean.iter().enumerate() {
+                    for j in 0..Label::COUNT {
+                        let expected =
+                            (parts[0][i].probabilities[j] + parts[1][i].probabilities[j]) / 2.0;
+                        assert!((p.probabilities[j] - expected).abs() < 1e-12);
+                    }
+                }
+            }
+        }
+        let joined = Model::join(alone).unwrap();
+        assert!(joined.to_json().unwrap() == both.to_json().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.json.gz");
+        both.save(&path).unwrap();
+        let again = Model::load(&path).unwrap();
+        assert_eq!(
+            again.predict(&data.pages[1].html, false),
+            both.predict(&data.pages[1].html, false)
+        );
+    }
+
+    #[test]
+    fn only_models_that_differ_in_their_seeds_join() {
+        let data = mini();
+        let fit = |p: ModelParams| p.check().unwrap().fit(&data, &|_| {}).unwrap();
+        let base = || {
+            ModelParams::default()
+                .learner(quick_boosted())
+                .text_head(false)
+        };
+        let err = Model::join(vec![fit(base().seed(1)), fit(base().seed(1))]).unwrap_err();
+        assert!(
+            err.to_string().contains("both trained with seed 1"),
+            "{err}"
+        );
+        let err = Model::join(vec![
+            fit(base().seed(1)),
+            fit(base().seed(2).context(false)),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("model 2 differs"), "{err}");
+        let fewer = Dataset {
+            pages: data.pages[1..].to_vec(),
+        };
+        let other = base()
+            .seed(2)
+            .check()
+            .unwrap()
+            .fit(&fewer, &|_| {})
+            .unwrap();
+        let err = Model::join(vec![fit(base().seed(1)), other]).unwrap_err();
+        assert!(err.to_string().contains("training pages"), "{err}");
+        assert!(Model::join(Vec::new()).is_err());
+    }
+
+    /// A file of format version 2 (one member's parts at the top level) reads as a
+    /// model of one member and predicts as it did.
+    #[test]
+    fn version_2_files_read_as_one_member() {
+        let data = mini();
+        let model = small(quick_boosted()).fit(&data, &|_| {}).unwrap();
+        let mut obj: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&model.to_json().unwrap()).unwrap();
+        let mut members = obj.remove("members").unwrap();
+        let member = members.as_array_mut().unwrap().remove(0);
+        for (key, value) in member.as_object().unwrap() {
+            if key != "seed" {
+                obj.insert(key.clone(), value.clone());
+            }
+        }
+        obj.insert("format_version".into(), 2.into());
+        let v2 = serde_json::to_vec(&obj).unwrap();
+        let read = Model::from_bytes(&v2, "v2").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.format_version, FORMAT_VERSION);
+        assert!(read.to_json().unwrap() == model.to_json().unwrap());
+        // a version 2 file with a members list, or a version 3 one without, is refused
+        obj.insert("members".into(), serde_json::json!([]));
+        let err = Model::from_bytes(&serde_json::to_vec(&obj).unwrap(), "v2").unwrap_err();
+        assert!(err.to_string().contains("version 2 model file"), "{err}");
+        obj.remove("members");
+        obj.insert("format_version".into(), 3.into());
+        let err = Model::from_bytes(&serde_json::to_vec(&obj).unwrap(), "v3").unwrap_err();
+        assert!(err.to_string().contains("keeps its heads in"), "{err}");
+    }
+
     #[test]
     fn model_learns_the_training_pages() {
         let data = mini();
@@ -1584,7 +1994,7 @@ mod tests {
             (json.as_bytes()[..json.len() / 2].to_vec(), "invalid JSON"),
             (b"{\"hello\": 1}".to_vec(), "not a chaff model"),
             (
-                json.replace("\"format_version\":2", "\"format_version\":99")
+                json.replace("\"format_version\":3", "\"format_version\":99")
                     .into_bytes(),
                 "version Some(99)",
             ),
@@ -1600,32 +2010,42 @@ mod tests {
             assert!(err.contains(want), "{want:?} not in {err:?}");
         }
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let mean = &mut v["html"]["first"]["scaler"]["mean"];
+        let mean = &mut v["members"][0]["html"]["first"]["scaler"]["mean"];
         mean.as_array_mut().unwrap().pop();
-        let std = &mut v["html"]["first"]["scaler"]["std"];
+        let std = &mut v["members"][0]["html"]["first"]["scaler"]["std"];
         std.as_array_mut().unwrap().pop();
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
         assert!(Model::load(Path::new("/nonexistent/model.json")).is_err());
+        // the members the parameters promise are the members the file holds
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["params"]["members"] = 2.into();
+        let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 members, but its parameters say 2"), "{err}");
         // a cue table with more groups than this chaff reads, one with fewer than the head
         // was trained on, or none although the head reads its columns
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let groups = v["cues"]["groups"].as_array_mut().unwrap();
+        let groups = v["members"][0]["cues"]["groups"].as_array_mut().unwrap();
         groups.push(groups[0].clone());
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("cue table has 6 groups"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        v["cues"]["groups"].as_array_mut().unwrap().pop();
+        v["members"][0]["cues"]["groups"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        v.as_object_mut().unwrap().remove("cues");
+        v["members"][0].as_object_mut().unwrap().remove("cues");
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
@@ -1653,7 +2073,7 @@ mod tests {
         assert!(err.contains("list_vote"), "{err}");
         // a tree whose node points back up would loop forever: refused on load
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
+        let tree = &mut v["members"][0]["html"]["first"]["model"]["weights"][0]["trees"][0];
         assert!(tree["column"][0].is_number(), "the root splits");
         tree["left"][0] = serde_json::json!(0);
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
@@ -1662,14 +2082,14 @@ mod tests {
         assert!(err.contains("not below it"), "{err}");
         // node lists of different lengths, and a split on a column the rows do not have
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let tree = &mut v["html"]["first"]["model"]["weights"][0]["trees"][0];
+        let tree = &mut v["members"][0]["html"]["first"]["model"]["weights"][0]["trees"][0];
         tree["value"].as_array_mut().unwrap().pop();
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("differ in length"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        v["html"]["first"]["model"]["weights"][0]["trees"][0]["column"][0] =
+        v["members"][0]["html"]["first"]["model"]["weights"][0]["trees"][0]["column"][0] =
             serde_json::json!(100_000);
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
@@ -1678,10 +2098,10 @@ mod tests {
         // a temperature must be a positive number
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert!(
-            v["html"]["temperature"].is_number(),
+            v["members"][0]["html"]["temperature"].is_number(),
             "calibrated by default"
         );
-        v["html"]["temperature"] = serde_json::json!(-1.0);
+        v["members"][0]["html"]["temperature"] = serde_json::json!(-1.0);
         let err = Model::from_bytes(v.to_string().as_bytes(), "test")
             .unwrap_err()
             .to_string();
