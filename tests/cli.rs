@@ -813,6 +813,53 @@ fn folds_of_two_seeds_score_as_models_of_two_members() {
     }
 }
 
+/// Two models of one seed each, joined, are the model `train --members 2` writes.
+#[test]
+fn join_makes_the_model_of_two_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_chaff"))
+            .current_dir(root())
+            .args([
+                "train",
+                "--data",
+                "datasets/mini",
+                "--learner",
+                "logistic",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("chaff runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let a = train("a.json", &[]);
+    let b = train("b.json", &["--seed", "1042"]);
+    let two = train("two.json", &["--members", "2"]);
+    let joined = dir.path().join("joined.json");
+    let o = chaff!("join", &a, &b, "--out", &joined);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(&joined).unwrap() == std::fs::read(&two).unwrap(),
+        "joined and trained two-member models differ"
+    );
+    let o = chaff!("join", &a, &a, "--out", &joined);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("a.json: cannot be joined"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("both trained with seed 42"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn page_rules_given_for_one_run_are_checked_and_saved_by_train() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,6 +20,8 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Train a model on labelled pages.
     Train(TrainArgs),
+    /// Join models trained on the same pages with other seeds into one that averages them.
+    Join(JoinArgs),
     /// Measure a model on labelled pages, or cross-validate by outlet.
     Eval(EvalArgs),
     /// Print the feature rows of a page, for inspection.
@@ -136,6 +138,19 @@ pub struct TrainArgs {
     pub seed: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct JoinArgs {
+    /// The models: trained on the same pages with the same options, each with its own
+    /// --seed (or several --members). Their members become the joined model's, in order:
+    /// `chaff train --members 2` and two one-member models of its seeds (--seed S and
+    /// S+1000) joined are the same file.
+    #[arg(value_name = "MODEL", required = true, num_args = 2..)]
+    pub models: Vec<PathBuf>,
+    /// Where to write the joined model.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// The learner, its size, and how it weighs the labels.

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         flags::Command::Classify(a) => classify::run(a),
         flags::Command::Train(a) => train::run(a),
+        flags::Command::Join(a) => train::join(a),
         flags::Command::Eval(a) => evaluate::run(a),
         flags::Command::Features(a) => features::run(a),
     };

@@ -1,12 +1,14 @@
-//! `chaff train`: fit a model on labelled pages and write it atomically.
+//! `chaff train`: fit a model on labelled pages and write it atomically; `chaff join`:
+//! make one model of models trained with other seeds.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chaff_learn::{Dataset, ModelParams};
+use anyhow::Context;
+use chaff_learn::{Dataset, Model, ModelParams};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::flags::TrainArgs;
+use crate::flags::{JoinArgs, TrainArgs};
 
 /// Load every dataset folder, reporting pages that cannot be used; returns the dataset and
 /// the number of failures.
@@ -65,5 +67,31 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         eprintln!("chaff: {failed} pages could not be used (see above)");
         return Ok(ExitCode::from(1));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
+    let models = args
+        .models
+        .iter()
+        .map(|path| Ok(Model::load(path)?))
+        .collect::<anyhow::Result<Vec<Model>>>()?;
+    let model = Model::join(models).with_context(|| {
+        format!(
+            "{}: cannot be joined",
+            args.models
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    model.save(&args.out)?;
+    eprintln!(
+        "chaff: wrote {} ({} members, seeds {:?})",
+        args.out.display(),
+        model.params.members,
+        model.member_seeds()
+    );
     Ok(ExitCode::SUCCESS)
 }
