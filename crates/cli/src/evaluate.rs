@@ -81,7 +81,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             scorer.report(args.errors)
         }
         Mode::Folds(dirs, models) => evaluate_folds(&models, &data)
-            .with_context(|| format!("{}: cannot score with these fold models", names(&dirs)))?
+            .with_context(|| {
+                format!(
+                    "{}: cannot score with these fold models",
+                    crate::paths(&dirs)
+                )
+            })?
             .report(args.errors),
         Mode::Model(model) => {
             if args.unseen_outlets {
@@ -340,19 +345,16 @@ fn load_folds(dirs: &[PathBuf], decision: &DecisionArgs) -> anyhow::Result<Vec<M
         .into_iter()
         .enumerate()
         .map(|(f, models)| {
-            Model::join(models)
-                .with_context(|| format!("{}: the {} cannot be joined", names(dirs), fold_file(f)))
+            Model::join(models).with_context(|| {
+                format!(
+                    "{}: the {} cannot be joined",
+                    crate::paths(dirs),
+                    fold_file(f)
+                )
+            })
         })
         .collect::<anyhow::Result<Vec<Model>>>()?;
     fold_seed(&models)
-        .with_context(|| format!("{}: cannot be read as fold models", names(dirs)))?;
+        .with_context(|| format!("{}: cannot be read as fold models", crate::paths(dirs)))?;
     Ok(models)
-}
-
-/// Folders named in one message: `a`, or `a, b`.
-fn names(dirs: &[PathBuf]) -> String {
-    dirs.iter()
-        .map(|d| d.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -68,3 +68,12 @@ pub fn load_model(
     model.params = decision.apply(model.params)?;
     Ok(model)
 }
+
+/// Files or folders named in one message: `a`, or `a, b`.
+pub fn paths(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

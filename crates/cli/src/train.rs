@@ -76,16 +76,8 @@ pub fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|path| Ok(Model::load(path)?))
         .collect::<anyhow::Result<Vec<Model>>>()?;
-    let model = Model::join(models).with_context(|| {
-        format!(
-            "{}: cannot be joined",
-            args.models
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let model = Model::join(models)
+        .with_context(|| format!("{}: cannot be joined", crate::paths(&args.models)))?;
     model.save(&args.out)?;
     eprintln!(
         "chaff: wrote {} ({} members, seeds {:?})",
