@@ -3,21 +3,28 @@
 # reference scorer (../shared/tools/evaluate.py): bag-of-words P/R/F1 per page, averaged,
 # and milliseconds per page.
 #
-# usage: bench/compare.sh [SET] [LIMIT] [KIND]
+# usage: bench/compare.sh [SET] [LIMIT] [KIND] [MODEL...]
 #   SET    a folder of ../shared/corpus with a manifest (default: article-only)
 #   LIMIT  at most this many pages (default: 400)
 #   KIND   all (default), or news: only news and blog article pages (the collections
 #          gathered from news sites, l3s-gn1 and dragnet, and pages WCXB types `article`)
-# Pages whose outlet the default model trained on (six-class pages and the article prior's
-# pages) are left out, so every page is from an
+#   MODEL  more model files (`chaff train --out`) to score beside the default, each in a
+#          row of its own on the same pages
+# Pages whose outlet the default model (or a MODEL) trained on (six-class pages and the
+# article prior's pages) are left out, so every page is from an
 # outlet chaff never saw. The peers live in a throwaway virtualenv (target/peers-venv);
 # they are never dependencies of chaff.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 set_name=${1:-article-only}
 limit=${2:-400}
 kind=${3:-all}
 case "$kind" in all|news) ;; *) echo "KIND is all or news, not $kind" >&2; exit 2 ;; esac
+models=()
+for m in "${@:4}"; do
+  [ -f "$m" ] || { echo "no model file $m" >&2; exit 2; }
+  models+=("$(cd "$(dirname "$m")" && pwd)/$(basename "$m")")
+done
+cd "$(dirname "$0")/.."
 corpus=../shared/corpus
 [ -d "$corpus/$set_name" ] || { echo "no $corpus/$set_name" >&2; exit 2; }
 
@@ -32,13 +39,22 @@ cargo build --release -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # the held-out subset: outlets the default model did not train on, in a stable order
-"$venv/bin/python" - "$corpus/$set_name" "$work" "$limit" "$kind" <<'PY'
+"$venv/bin/python" - "$corpus/$set_name" "$work" "$limit" "$kind" models/chaff-default.json.gz "${models[@]}" <<'PY'
 import gzip, json, os, sys
 src, dst, limit, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 def is_news(r):
     return r.get("source") in ("l3s-gn1", "dragnet") or r.get("page_type") == "article"
-model = json.loads(gzip.open("models/chaff-default.json.gz").read())
-seen = set(model["training"]["outlets"]) | set(model["training"]["article_prior_outlets"])
+seen = set()
+for path in sys.argv[5:]:
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        model = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+        seen |= set(model["training"]["outlets"]) | set(model["training"]["article_prior_outlets"])
+    except KeyError as e:
+        sys.exit(f"{path}: not a chaff model file (no field {e})")
+    except (ValueError, TypeError, OSError) as e:
+        sys.exit(f"{path}: not a chaff model file ({e})")
 def outlet(d):
     d = (d or "").lower()
     parts = d.split(".")
@@ -61,10 +77,20 @@ with open(os.path.join(dst, "manifest.jsonl"), "w") as f:
         f.write(json.dumps(r) + "\n")
 print(f"{len(rows)} held-out pages from {len({r.get('domain') for r in rows})} outlets", file=sys.stderr)
 PY
-echo "date: $(date -u +%Y-%m-%d), command: bench/compare.sh $set_name $limit $kind"
+echo "date: $(date -u +%Y-%m-%d), command: bench/compare.sh $set_name $limit $kind${4:+ ${*:4}}"
 "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
   --systems trafilatura,readability,justext,boilerpy3,resiliparse,html_text \
   --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1" --json "$work/report.json"
+for m in "${models[@]}"; do
+  "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
+    --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1 --model $m" --json "$work/model.json"
+  "$venv/bin/python" - "$work/report.json" "$work/model.json" "$m" <<'PY'
+import json, os, sys
+report, extra = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+report[f"chaff ({os.path.basename(sys.argv[3])})"] = extra["chaff"]
+json.dump(report, open(sys.argv[1], "w"), indent=1)
+PY
+done
 "$venv/bin/python" - "$work/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
