@@ -20,7 +20,7 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Train a model on labelled pages.
     Train(TrainArgs),
-    /// Join models trained on the same pages with other seeds into one that averages them.
+    /// Join models trained on the same pages with other seeds into one that pools them.
     Join(JoinArgs),
     /// Measure a model on labelled pages, or cross-validate by outlet.
     Eval(EvalArgs),
@@ -209,7 +209,8 @@ pub struct LearnerArgs {
     #[arg(long)]
     pub no_cues: bool,
     /// Members of the model: each trained with its own seed (--seed, then steps of 1,000),
-    /// their probabilities averaged. More even out the noise of one training draw, at
+    /// their probabilities pooled (the normalised geometric mean of each label's). More
+    /// even out the noise of one training draw, at
     /// that many times the training and prediction time.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().members)]
     pub members: usize,
