@@ -326,7 +326,7 @@ pub struct EvalArgs {
     /// --save-folds wrote into DIR, each page by the model its fold held it out of (give
     /// the same --data). No training: the page rules below can be tried in minutes.
     /// Given more than once (cross-validations on the same folds, --fold-seed, with other
-    /// training seeds), each page is predicted by the mean of its fold's models: what a
+    /// training seeds), each page is predicted by the pool of its fold's models: what a
     /// model of that many --members would score.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["cv_by_domain", "unseen_outlets"])]
     pub folds: Vec<PathBuf>,
