@@ -3,10 +3,17 @@
 # single-threaded and on all cores, side by side with trafilatura and Resiliparse on the
 # same pages in the same run; pages/s and peak RSS (GNU time).
 #
-# usage: bench/throughput.sh [N]   (default 300)
+# usage: bench/throughput.sh [N] [MODEL...]
+#   N      pages (default 300)
+#   MODEL  more model files (`chaff train --out`) to time beside the default, one core each
 set -euo pipefail
-cd "$(dirname "$0")/.."
 n=${1:-300}
+models=()
+for m in "${@:2}"; do
+  [ -f "$m" ] || { echo "no model file $m" >&2; exit 2; }
+  models+=("$(cd "$(dirname "$m")" && pwd)/$(basename "$m")")
+done
+cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 venv=target/peers-venv
 if ! "$venv/bin/python" -c "import trafilatura, resiliparse" 2>/dev/null; then
@@ -57,10 +64,13 @@ for p in sorted(glob.glob(folder + "/*.html")):
     except Exception:
         pass
 PY
-echo "date: $(date -u +%Y-%m-%d), command: bench/throughput.sh $n, cores: $(nproc)"
+echo "date: $(date -u +%Y-%m-%d), command: bench/throughput.sh $n${2:+ ${*:2}}, cores: $(nproc)"
 echo "| system | seconds | pages/s | peak RSS MiB |"
 echo "|---|---|---|---|"
 run "chaff --jobs 1" target/release/chaff classify --format jsonl --jobs 1 "$work"
+for m in "${models[@]}"; do
+  run "chaff --jobs 1 ($(basename "$m"))" target/release/chaff classify --format jsonl --jobs 1 --model "$m" "$work"
+done
 run "chaff (all cores)" target/release/chaff classify --format jsonl "$work"
 run "trafilatura (1 core)" "$venv/bin/python" "$work/peer.py" trafilatura "$work"
 run "resiliparse (1 core)" "$venv/bin/python" "$work/peer.py" resiliparse "$work"
