@@ -19,11 +19,8 @@ set_name=${1:-article-only}
 limit=${2:-400}
 kind=${3:-all}
 case "$kind" in all|news) ;; *) echo "KIND is all or news, not $kind" >&2; exit 2 ;; esac
-models=()
-for m in "${@:4}"; do
-  [ -f "$m" ] || { echo "no model file $m" >&2; exit 2; }
-  models+=("$(cd "$(dirname "$m")" && pwd)/$(basename "$m")")
-done
+. "$(dirname "$0")/models.sh"
+models_from "${@:4}"
 cd "$(dirname "$0")/.."
 corpus=../shared/corpus
 [ -d "$corpus/$set_name" ] || { echo "no $corpus/$set_name" >&2; exit 2; }

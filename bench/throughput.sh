@@ -8,11 +8,8 @@
 #   MODEL  more model files (`chaff train --out`) to time beside the default, one core each
 set -euo pipefail
 n=${1:-300}
-models=()
-for m in "${@:2}"; do
-  [ -f "$m" ] || { echo "no model file $m" >&2; exit 2; }
-  models+=("$(cd "$(dirname "$m")" && pwd)/$(basename "$m")")
-done
+. "$(dirname "$0")/models.sh"
+models_from "${@:2}"
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 venv=target/peers-venv
