@@ -210,8 +210,8 @@ pub struct LearnerArgs {
     pub no_cues: bool,
     /// Members of the model: each trained with its own seed (--seed, then steps of 1,000),
     /// their probabilities pooled (the normalised geometric mean of each label's). More
-    /// even out the noise of one training draw, at
-    /// that many times the training and prediction time.
+    /// even out the noise of one training draw, at that many times the training and
+    /// prediction time.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().members)]
     pub members: usize,
 }

@@ -110,9 +110,9 @@ pub struct ModelParams {
     /// Members of the model: each a whole model (prior, cue table, heads) trained on the
     /// same pages with its own seed ([`member_seed`]); the model's probabilities are the
     /// normalised geometric mean of theirs ([`pool`]), before the page rules act. One
-    /// member is a single model (and is
-    /// what older model files read as); more even out the noise of one training draw, at
-    /// that many times the training and prediction time.
+    /// member is a single model (and is what older model files read as); more even out
+    /// the noise of one training draw, at that many times the training and prediction
+    /// time.
     #[serde(default = "one")]
     pub members: usize,
     /// Seed for every random choice.
@@ -892,10 +892,11 @@ fn temper(p: &mut [f64], t: f64) {
 }
 
 /// The members' probabilities pooled: for each block, the geometric mean of the members'
-/// probabilities of each label, normalised to sum to 1 (a logarithmic opinion pool). Under
-/// cross-validation it is a little better calibrated than the arithmetic mean (models/README.md):
-/// members that agree on a label keep their confidence, where an average of calibrated
-/// probabilities is less sure than either member.
+/// probabilities of each label, normalised to sum to 1 (a logarithmic opinion pool). A
+/// label one member finds unlikely stays unlikely, so the pool is sharper than the
+/// arithmetic mean, which is less sure than either member wherever they differ; the
+/// members are under-confident already, and under cross-validation the pool was the
+/// better calibrated of the two (models/README.md, "Pooling the members").
 fn pool(members: &[Array2<f64>]) -> Array2<f64> {
     // probabilities are never exactly 0 after boosting and a temperature, but a floor keeps
     // a hand-edited model from turning a label's pooled probability into NaN
@@ -1884,7 +1885,7 @@ mod tests {
     /// A model of two members is the join of the models their seeds train alone, byte
     /// for byte, and its probabilities are the normalised geometric mean of theirs.
     #[test]
-    fn two_members_average_the_models_of_their_seeds() {
+    fn two_members_pool_the_models_of_their_seeds() {
         let data = mini();
         // no page rules, so that the probabilities are the members' pool as it is
         let params = |seed: u64, members: usize| {
