@@ -883,11 +883,22 @@ fn weight(words: usize) -> f32 {
 /// Raise each probability to `1 / t` and renormalise: `t > 1` softens, `t < 1` sharpens;
 /// the order of the labels never changes.
 fn temper(p: &mut [f64], t: f64) {
-    let logs: Vec<f64> = p.iter().map(|v| v.max(1e-300).ln() / t).collect();
+    for v in p.iter_mut() {
+        *v = v.max(1e-300).ln() / t;
+    }
+    normalise_logs(p);
+}
+
+/// Turn log-probabilities (up to a constant) into probabilities that sum to 1, in place;
+/// the largest is subtracted before exponentiating, so nothing underflows.
+fn normalise_logs(logs: &mut [f64]) {
     let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = logs.iter().map(|l| (l - top).exp()).sum();
-    for (v, l) in p.iter_mut().zip(&logs) {
-        *v = (l - top).exp() / sum;
+    for l in logs.iter_mut() {
+        *l = (*l - top).exp();
+    }
+    let sum: f64 = logs.iter().sum();
+    for l in logs.iter_mut() {
+        *l /= sum;
     }
 }
 
@@ -904,13 +915,9 @@ fn pool(members: &[Array2<f64>]) -> Array2<f64> {
     for m in &members[1..] {
         logs.zip_mut_with(m, |l, &p| *l += p.max(1e-300).ln());
     }
-    let n = members.len() as f64;
+    logs /= members.len() as f64;
     for mut row in logs.rows_mut() {
-        // subtract the row's largest mean log before exponentiating, so nothing underflows
-        let top = row.iter().fold(f64::NEG_INFINITY, |a, &l| a.max(l / n));
-        row.mapv_inplace(|l| (l / n - top).exp());
-        let sum = row.sum();
-        row.mapv_inplace(|v| v / sum);
+        normalise_logs(row.as_slice_mut().expect("standard layout"));
     }
     logs
 }
