@@ -1,6 +1,7 @@
 //! End-to-end tests of the `chaff` binary on small pages written for chaff, plus tests on
 //! ../shared/corpus that skip, saying so, when it is absent.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -949,6 +950,20 @@ fn features_prints_named_rows() {
     );
     let rows = jsonl(&o);
     assert!(rows[0]["features"]["link_density"].is_number());
+    // an unlabelled page's blocks have no gold; a labelled page's have theirs
+    assert!(rows.iter().all(|r| r["gold"].is_null()));
+    let o = chaff!(
+        "features",
+        "--format",
+        "jsonl",
+        "datasets/mini/gazette.html"
+    );
+    let rows = jsonl(&o);
+    let gold: BTreeSet<&str> = rows.iter().map(|r| r["gold"].as_str().unwrap()).collect();
+    assert!(
+        gold.contains("article") && gold.contains("directory"),
+        "{gold:?}"
+    );
 }
 
 #[test]

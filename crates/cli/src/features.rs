@@ -41,6 +41,7 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
         }
         RowFormat::Jsonl => {
             let paths = page.paths();
+            let labelled = page.carries_labels();
             for (i, (b, path)) in page.blocks.iter().zip(paths).enumerate() {
                 let features: serde_json::Map<String, serde_json::Value> = schema
                     .names
@@ -54,6 +55,7 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
                     "tag": b.tag,
                     "path": path,
                     "text": b.text,
+                    "gold": b.gold.filter(|_| labelled).map(|l| l.as_str()),
                     "features": features,
                 });
                 serde_json::to_writer(&mut out, &row)?;

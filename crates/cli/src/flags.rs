@@ -382,7 +382,8 @@ pub struct EvalArgs {
 pub enum RowFormat {
     /// Comma-separated values with a header.
     Csv,
-    /// One JSON object per block.
+    /// One JSON object per block: index, tag, path, text, gold (the block's label on a
+    /// page that carries data-block-label, else null) and the named features.
     Jsonl,
 }
 

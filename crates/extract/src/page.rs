@@ -279,6 +279,18 @@ impl Page {
         })
     }
 
+    /// Whether an element of the page carries [`LABEL_ATTR`]: a labelled page, whose
+    /// blocks' `gold` is its labels (on any other page every block's is `other`).
+    pub fn carries_labels(&self) -> bool {
+        self.dom.as_ref().is_some_and(|dom| {
+            dom.tree.nodes().any(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|el| el.attr(LABEL_ATTR).is_some())
+            })
+        })
+    }
+
     /// A stable path to each block's element, such as `/html[1]/body[1]/div[3]/p[1]`
     /// (1-based positions among siblings of the same name); `/line[N]` for a plain-text
     /// page. Computed for all blocks at once, in time linear in the page; paths deeper than
