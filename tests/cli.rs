@@ -681,6 +681,51 @@ fn saved_fold_models_score_the_cross_validation_again() {
     );
 }
 
+#[test]
+fn a_labelled_share_trains_the_folds_on_fewer_outlets() {
+    let dir = tempfile::tempdir().unwrap();
+    // the fold models' training outlets, over both folds
+    let outlets = |folds: &Path| -> BTreeSet<String> {
+        (1..=2)
+            .flat_map(|f| {
+                read_fold(folds, f)["training"]["outlets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let (all, full) = cv_mini_in(dir.path(), "all", &[]);
+    let (some, part) = cv_mini_in(dir.path(), "some", &["--labelled-share", "0.75"]);
+    let (all, some) = (outlets(&all), outlets(&some));
+    // datasets/mini has four outlets: three are kept, and they are among the four
+    assert_eq!(all.len(), 4);
+    assert_eq!(some.len(), 3);
+    assert!(some.is_subset(&all));
+    // every page is still held out and scored
+    assert_eq!(full["pages"], 4);
+    assert_eq!(part["pages"], 4);
+    for bad in ["0", "1.5", "NaN"] {
+        let o = chaff!(
+            "eval",
+            "--cv-by-domain",
+            "2",
+            "--labelled-share",
+            bad,
+            "--data",
+            "no-such-folder"
+        );
+        assert!(!o.status.success(), "--labelled-share {bad} was accepted");
+        assert!(
+            stderr(&o).contains("--labelled-share") && !stderr(&o).contains("no-such-folder"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
 /// A saved fold model, as JSON.
 fn read_fold(dir: &Path, f: usize) -> serde_json::Value {
     let file = std::fs::File::open(dir.join(format!("fold-{f}.json.gz"))).unwrap();

@@ -34,6 +34,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mode = if let Some(k) = args.cv_by_domain {
+        if !(args.labelled_share > 0.0 && args.labelled_share <= 1.0) {
+            anyhow::bail!(
+                "--labelled-share must be above 0 and at most 1, got {}",
+                args.labelled_share
+            );
+        }
         let params = args
             .decision
             .apply(args.learner.apply(ModelParams::default())?)?
@@ -75,6 +81,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 &data,
                 k,
                 fold_seed,
+                args.labelled_share,
                 args.save_folds.as_deref(),
                 &|m| eprintln!("chaff: cross-validation {m}"),
             )?;

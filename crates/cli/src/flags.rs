@@ -354,6 +354,17 @@ pub struct EvalArgs {
     /// other random draws, so --against an earlier run shows the training's own noise.
     #[arg(long, value_name = "N", requires = "cv_by_domain")]
     pub fold_seed: Option<u64>,
+    /// With --cv-by-domain: train on this share of the outlets of the block-labelled
+    /// pages (drawn by the fold seed, the same for every fold; a smaller share's outlets
+    /// are among a larger one's). Every held-out page is still scored and every
+    /// article-text page still trains: runs at several shares draw a learning curve.
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = 1.0,
+        requires = "cv_by_domain"
+    )]
+    pub labelled_share: f64,
     /// With --cv-by-domain: write each fold's model into DIR (fold-1.json.gz, …), so
     /// that --folds DIR can score the same held-out pages again without training. Fold
     /// models of an earlier run there are replaced.

@@ -5,7 +5,7 @@
 //! words (and over blocks), with macro-F1 over the five named labels. Article quality is
 //! bag-of-words precision/recall/F1 per page, averaged over pages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use chaff_extract::text::words;
@@ -732,11 +732,17 @@ pub fn evaluate(model: &Model, data: &Dataset) -> Scorer {
 /// `save_folds`, each fold's model is written there as `fold-N.json.gz` (N from 1), so
 /// the same held-out predictions can be made again ([`evaluate_folds`]) without
 /// training: options that act after prediction can then be tried in minutes.
+/// `labelled_share` (in (0, 1]) keeps that share of the block-labelled outlets for
+/// training, drawn by `fold_seed` (the same for every fold, and a smaller share's
+/// outlets are among a larger one's); every held-out page is still scored and the
+/// article-text pages all train, so runs at several shares on one fold seed draw a
+/// learning curve over labelled outlets.
 pub fn cross_validate(
     params: &ValidModelParams,
     data: &Dataset,
     k: usize,
     fold_seed: u64,
+    labelled_share: f64,
     save_folds: Option<&Path>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Scorer> {
@@ -748,6 +754,7 @@ pub fn cross_validate(
     let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
     let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
     let folds = folds_by_outlet(&outlets, &sizes, k, fold_seed);
+    let kept = labelled_outlets(data, labelled_share, fold_seed)?;
     // held-out pages are scored through the HTML head only: no text head to train
     let params = ModelParams {
         text_head: false,
@@ -763,10 +770,19 @@ pub fn cross_validate(
                 .pages
                 .iter()
                 .zip(&folds)
-                .filter(|(_, &g)| g != f)
+                .filter(|(p, &g)| {
+                    g != f && (p.block_labels().is_none() || kept.contains(p.outlet.as_str()))
+                })
                 .map(|(p, _)| p)
                 .collect();
             if !train.iter().any(|p| p.block_labels().is_some()) {
+                if labelled_share < 1.0 {
+                    return Err(Error::Params(format!(
+                        "fold {} of {k} keeps no block-labelled page to train on at a \
+                         labelled share of {labelled_share}",
+                        f + 1
+                    )));
+                }
                 return Ok(Vec::new());
             }
             let mut model = params.fit_pages(&train, &|_| {})?;
@@ -798,6 +814,27 @@ pub fn cross_validate(
         }
     }
     Ok(scorer)
+}
+
+/// The block-labelled pages' outlets that `share` of them keeps: the first of the
+/// sorted outlets shuffled by `seed` (at least one).
+fn labelled_outlets(data: &Dataset, share: f64, seed: u64) -> Result<HashSet<&str>> {
+    if !(share > 0.0 && share <= 1.0) {
+        return Err(Error::Params(format!(
+            "the share of labelled outlets must be above 0 and at most 1, got {share}"
+        )));
+    }
+    let mut all: Vec<&str> = data
+        .pages
+        .iter()
+        .filter(|p| p.block_labels().is_some())
+        .map(|p| p.outlet.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    all.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let n = ((share * all.len() as f64).round() as usize).max(1);
+    Ok(all.into_iter().take(n).collect())
 }
 
 /// The seed that drew the folds of `models` (fold `f`'s model at `f`), checking that they
