@@ -7,8 +7,8 @@ use anyhow::Context;
 
 use chaff_extract::Label;
 use chaff_learn::eval::{
-    compare, cross_validate, evaluate, evaluate_folds, fold_file, fold_seed, Comparison,
-    Difference, EvalReport, OutletRow,
+    check_labelled_share, compare, cross_validate, evaluate, evaluate_folds, fold_file, fold_seed,
+    Comparison, Difference, EvalReport, OutletRow,
 };
 use chaff_learn::{Dataset, Model, ModelParams, ValidModelParams};
 
@@ -34,12 +34,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mode = if let Some(k) = args.cv_by_domain {
-        if !(args.labelled_share > 0.0 && args.labelled_share <= 1.0) {
-            anyhow::bail!(
-                "--labelled-share must be above 0 and at most 1, got {}",
-                args.labelled_share
-            );
-        }
+        check_labelled_share(args.labelled_share)?;
         let params = args
             .decision
             .apply(args.learner.apply(ModelParams::default())?)?

@@ -280,7 +280,8 @@ impl Page {
     }
 
     /// Whether an element of the page carries [`LABEL_ATTR`]: a labelled page, whose
-    /// blocks' `gold` is its labels (on any other page every block's is `other`).
+    /// blocks' `gold` is its labels (on another HTML page every block's is `other`; a
+    /// plain-text page's blocks have none).
     pub fn carries_labels(&self) -> bool {
         self.dom.as_ref().is_some_and(|dom| {
             dom.tree.nodes().any(|n| {

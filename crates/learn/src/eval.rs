@@ -816,14 +816,23 @@ pub fn cross_validate(
     Ok(scorer)
 }
 
+/// Refuses a `labelled_share` for [`cross_validate`] outside (0, 1], so that a caller can
+/// check it before loading any page.
+pub fn check_labelled_share(share: f64) -> Result<()> {
+    if share > 0.0 && share <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::Params(format!(
+            "the share of labelled outlets (--labelled-share) must be above 0 and at most \
+             1, got {share}"
+        )))
+    }
+}
+
 /// The block-labelled pages' outlets that `share` of them keeps: the first of the
 /// sorted outlets shuffled by `seed` (at least one).
 fn labelled_outlets(data: &Dataset, share: f64, seed: u64) -> Result<HashSet<&str>> {
-    if !(share > 0.0 && share <= 1.0) {
-        return Err(Error::Params(format!(
-            "the share of labelled outlets must be above 0 and at most 1, got {share}"
-        )));
-    }
+    check_labelled_share(share)?;
     let mut all: Vec<&str> = data
         .pages
         .iter()
