@@ -724,6 +724,32 @@ fn a_labelled_share_trains_the_folds_on_fewer_outlets() {
             stderr(&o)
         );
     }
+    // a fold with no labelled page to train on is an error, not a report without its pages:
+    // two pages of one outlet (the folder below the dataset root), so one fold is empty
+    let one = dir.path().join("one-outlet");
+    std::fs::create_dir_all(one.join("site")).unwrap();
+    for page in ["gazette.html", "techbyte.html"] {
+        std::fs::copy(
+            root().join("datasets/mini").join(page),
+            one.join("site").join(page),
+        )
+        .unwrap();
+    }
+    let o = chaff!(
+        "eval",
+        "--cv-by-domain",
+        "2",
+        "--learner",
+        "logistic",
+        "--data",
+        &one
+    );
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("of 2 has no block-labelled page to train on"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A saved fold model, as JSON.

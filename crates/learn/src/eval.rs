@@ -776,14 +776,17 @@ pub fn cross_validate(
                 .map(|(p, _)| p)
                 .collect();
             if !train.iter().any(|p| p.block_labels().is_some()) {
-                if labelled_share < 1.0 {
-                    return Err(Error::Params(format!(
-                        "fold {} of {k} keeps no block-labelled page to train on at a \
-                         labelled share of {labelled_share}",
-                        f + 1
-                    )));
-                }
-                return Ok(Vec::new());
+                // its pages would go unscored, and the report would not say so
+                let share = if labelled_share < 1.0 {
+                    format!(" at a labelled share of {labelled_share}")
+                } else {
+                    String::new()
+                };
+                return Err(Error::Training(format!(
+                    "fold {} of {k} has no block-labelled page to train on{share}: \
+                     block-labelled pages of more outlets are needed",
+                    f + 1
+                )));
             }
             let mut model = params.fit_pages(&train, &|_| {})?;
             model.training.held_out_fold = Some(HeldOutFold {
