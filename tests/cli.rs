@@ -448,18 +448,11 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     assert!(without["members"][0].get("html").is_some());
     // cross-validation by outlet runs and reports, here against the model's report: the
     // difference of their scores
-    let o = chaff!(
-        "eval",
-        "--cv-by-domain",
-        "2",
-        "--learner",
-        "logistic",
-        "--data",
-        "datasets/mini",
-        "--json",
-        "--against",
-        &saved
-    );
+    let o = cv_logistic("datasets/mini".as_ref())
+        .args(["--json", "--against"])
+        .arg(&saved)
+        .output()
+        .expect("chaff runs");
     assert!(o.status.success(), "{}", stderr(&o));
     let cv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(cv["pages"], 4);
@@ -582,22 +575,31 @@ fn learner_options_are_checked_before_any_page_is_read() {
     }
 }
 
-/// `eval --cv-by-domain 2 --learner logistic` on datasets/mini, a JSON report, each fold's
-/// model saved in `folds`, with `extra` arguments.
-fn cv_mini(folds: &Path, extra: &[&str]) -> Output {
+/// `chaff eval --cv-by-domain 2 --learner logistic --data DATA`, to add to and run.
+fn cv_logistic(data: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chaff"));
-    cmd.current_dir(root()).args([
-        "eval",
-        "--cv-by-domain",
-        "2",
-        "--learner",
-        "logistic",
-        "--data",
-        "datasets/mini",
-        "--json",
-        "--save-folds",
-    ]);
-    cmd.arg(folds).args(extra).output().expect("chaff runs")
+    cmd.current_dir(root())
+        .args([
+            "eval",
+            "--cv-by-domain",
+            "2",
+            "--learner",
+            "logistic",
+            "--data",
+        ])
+        .arg(data);
+    cmd
+}
+
+/// [`cv_logistic`] on datasets/mini, a JSON report, each fold's model saved in `folds`,
+/// with `extra` arguments.
+fn cv_mini(folds: &Path, extra: &[&str]) -> Output {
+    cv_logistic("datasets/mini".as_ref())
+        .args(["--json", "--save-folds"])
+        .arg(folds)
+        .args(extra)
+        .output()
+        .expect("chaff runs")
 }
 
 #[test]
@@ -735,15 +737,7 @@ fn a_labelled_share_trains_the_folds_on_fewer_outlets() {
         )
         .unwrap();
     }
-    let o = chaff!(
-        "eval",
-        "--cv-by-domain",
-        "2",
-        "--learner",
-        "logistic",
-        "--data",
-        &one
-    );
+    let o = cv_logistic(&one).output().expect("chaff runs");
     assert!(!o.status.success(), "{}", stdout(&o));
     assert!(
         stderr(&o).contains("of 2 has no block-labelled page to train on"),
