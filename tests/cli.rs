@@ -524,6 +524,11 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         ("--article-fallback", "2", "article_fallback"),
         ("--list-vote", "1.5", "list_vote"),
         ("--prior-rescue", "2", "prior_rescue"),
+        (
+            "--self-training-confidence",
+            "1.5",
+            "self_training_confidence",
+        ),
     ] {
         let out = dir.path().join("never.json");
         let o = chaff!(

@@ -214,6 +214,20 @@ pub struct LearnerArgs {
     /// prediction time.
     #[arg(long, value_name = "N", default_value_t = ModelParams::default().members)]
     pub members: usize,
+    /// Self-train the HTML head on up to this many article-text-only pages (one per
+    /// outlet, none the article prior trained on): their article blocks from the gold
+    /// text, their other blocks labelled by a first head trained on the block-labelled
+    /// pages (0: off).
+    #[arg(long, value_name = "N", default_value_t = ModelParams::default().self_training_pages)]
+    pub self_training_pages: usize,
+    /// Least share of the five non-article probabilities a self-trained block's label
+    /// needs for the block to count (0 to 1).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = ModelParams::default().self_training_confidence
+    )]
+    pub self_training_confidence: f64,
 }
 
 impl LearnerArgs {
@@ -228,7 +242,9 @@ impl LearnerArgs {
             .article_prior_pages(self.prior_pages)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues)
-            .members(self.members))
+            .members(self.members)
+            .self_training_pages(self.self_training_pages)
+            .self_training_confidence(self.self_training_confidence))
     }
 
     /// The learner's parameters, checked.

@@ -15,7 +15,7 @@ use chaff_extract::{FeatureSchema, Label};
 use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -115,6 +115,21 @@ pub struct ModelParams {
     /// time.
     #[serde(default = "one")]
     pub members: usize,
+    /// Self-training of the HTML head: up to this many article-text-only pages (one per
+    /// outlet, none that the article prior trained on, drawn by the seed) join its
+    /// training pages, so that it sees more outlets than the block-labelled pages come
+    /// from. A block of such a page is `article` where the gold article text says so
+    /// ([`article_targets`]); any other block takes the likeliest of the five other
+    /// labels by a first HTML head trained on the block-labelled pages alone, and counts
+    /// only when that head's article probability is below one half and the label's share
+    /// of the five is at least [`self_training_confidence`](Self::self_training_confidence).
+    /// 0 (the default, and what older model files read as) turns it off.
+    #[serde(default)]
+    pub self_training_pages: usize,
+    /// Least share of the five non-article probabilities a self-trained block's label
+    /// must have for the block to count (see [`self_training_pages`](Self::self_training_pages)).
+    #[serde(default)]
+    pub self_training_confidence: f64,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -137,6 +152,8 @@ impl Default for ModelParams {
             list_vote: 0.0,
             prior_rescue: 0.05,
             members: 1,
+            self_training_pages: 0,
+            self_training_confidence: 0.6,
             seed: 42,
         }
     }
@@ -144,6 +161,10 @@ impl Default for ModelParams {
 
 fn one() -> usize {
     1
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Most members a model may have.
@@ -258,6 +279,20 @@ impl ModelParams {
         self
     }
 
+    /// Set the most article-text-only pages the HTML head self-trains on (0 turns
+    /// self-training off; see [`ModelParams::self_training_pages`]).
+    pub fn self_training_pages(mut self, pages: usize) -> Self {
+        self.self_training_pages = pages;
+        self
+    }
+
+    /// Set the least share of the five non-article probabilities a self-trained block's
+    /// label needs (0 to 1; see [`ModelParams::self_training_confidence`]).
+    pub fn self_training_confidence(mut self, share: f64) -> Self {
+        self.self_training_confidence = share;
+        self
+    }
+
     /// Set the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -290,6 +325,11 @@ impl ModelParams {
         }
         if !(0.0..=1.0).contains(&self.prior_rescue) {
             return Err(Error::Params("prior_rescue must be in [0, 1]".into()));
+        }
+        if !(0.0..=1.0).contains(&self.self_training_confidence) {
+            return Err(Error::Params(
+                "self_training_confidence must be in [0, 1]".into(),
+            ));
         }
         Ok(ValidModelParams(self))
     }
@@ -325,6 +365,11 @@ pub struct TrainingSummary {
     pub article_prior_pages: usize,
     /// Their outlets, sorted.
     pub article_prior_outlets: Vec<String>,
+    /// Article-text-only pages the HTML head self-trained on
+    /// ([`ModelParams::self_training_pages`]; with several members, a page counts once for
+    /// each member that drew it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub self_trained_pages: usize,
     /// When the model is one fold's of a cross-validation: which fold, so that its
     /// held-out pages can be found again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -489,6 +534,7 @@ impl ValidModelParams {
         let p = &self.0;
         let mut members = Vec::with_capacity(p.members);
         let mut prior_pages: Vec<&LabelledPage> = Vec::new();
+        let mut self_trained = 0;
         for k in 0..p.members {
             if p.members > 1 {
                 progress(&format!("member {} of {}", k + 1, p.members));
@@ -497,9 +543,10 @@ impl ValidModelParams {
                 seed: member_seed(p.seed, k),
                 ..p.clone()
             });
-            let (m, pages_of_prior) = member.fit_member(all, &pages, progress)?;
+            let (m, pages_of_prior, drawn) = member.fit_member(all, &pages, progress)?;
             members.push(m);
             prior_pages.extend(pages_of_prior);
+            self_trained += drawn;
         }
         let mut words_per_label = BTreeMap::new();
         let mut blocks = 0;
@@ -534,6 +581,7 @@ impl ValidModelParams {
                     o.dedup();
                     o
                 },
+                self_trained_pages: self_trained,
                 held_out_fold: None,
             },
             members,
@@ -548,7 +596,7 @@ impl ValidModelParams {
         all: &[&'a LabelledPage],
         pages: &[&LabelledPage],
         progress: &dyn Fn(&str),
-    ) -> Result<(Member, Vec<&'a LabelledPage>)> {
+    ) -> Result<(Member, Vec<&'a LabelledPage>, usize)> {
         let p = &self.0;
         let (article_prior, prior_pages) = if p.article_prior {
             self.fit_article_prior(all, progress)?
@@ -572,7 +620,46 @@ impl ValidModelParams {
             .zip(pages)
             .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
             .collect();
-        let html = self.fit_head(&html_views, &outlets, progress)?;
+        let mut html = self.fit_head(&html_views, &[], &outlets, progress)?;
+        let drawn = if p.self_training_pages > 0 {
+            self.draw_self_training(all, &prior_pages)
+        } else {
+            Vec::new()
+        };
+        if !drawn.is_empty() {
+            progress(&format!("self-training on {} pages", drawn.len()));
+            // the rows the HTML head reads: the prior's column and the full cue table's,
+            // neither of which trained on these pages
+            let rows: Vec<Prepared> = drawn
+                .iter()
+                .map(|pg| {
+                    let r = with_prior(article_prior.as_ref(), &pg.html);
+                    match &cues {
+                        Some(table) => with_columns(&r, table.columns(&pg.html).view()),
+                        None => r,
+                    }
+                })
+                .collect();
+            let labelled: Vec<(Vec<Label>, Vec<f32>)> = drawn
+                .iter()
+                .zip(&rows)
+                .map(|(pg, r)| {
+                    let probs = html.probabilities(&[rows_view(r)], r, context::COLUMNS);
+                    self_training_labels(&article_targets(pg), &probs, p.self_training_confidence)
+                })
+                .collect();
+            let mut views = html_views.clone();
+            views.extend(
+                rows.iter()
+                    .zip(&labelled)
+                    .map(|(r, (l, _))| (r, l.as_slice())),
+            );
+            let mut scales: Vec<&[f32]> = vec![&[]; html_views.len()];
+            scales.extend(labelled.iter().map(|(_, w)| w.as_slice()));
+            let mut all_outlets = outlets.clone();
+            all_outlets.extend(drawn.iter().map(|pg| pg.outlet.as_str()));
+            html = self.fit_head(&views, &scales, &all_outlets, progress)?;
+        }
         let text = if p.text_head {
             progress("text head");
             let text_views: Vec<(&Prepared, &[Label])> = pages
@@ -580,7 +667,7 @@ impl ValidModelParams {
                 .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
                 .collect();
             if text_views.len() == pages.len() {
-                Some(self.fit_head(&text_views, &outlets, progress)?)
+                Some(self.fit_head(&text_views, &[], &outlets, progress)?)
             } else {
                 None
             }
@@ -596,7 +683,35 @@ impl ValidModelParams {
                 text,
             },
             prior_pages,
+            drawn.len(),
         ))
+    }
+
+    /// The article-text-only pages of `all` the HTML head self-trains on: up to
+    /// [`ModelParams::self_training_pages`], one per outlet, none of `prior_pages`, drawn
+    /// by the seed.
+    fn draw_self_training<'a>(
+        &self,
+        all: &[&'a LabelledPage],
+        prior_pages: &[&LabelledPage],
+    ) -> Vec<&'a LabelledPage> {
+        let p = &self.0;
+        let taken: HashSet<&str> = prior_pages.iter().map(|pg| pg.id.as_str()).collect();
+        let mut candidates: Vec<&LabelledPage> = all
+            .iter()
+            .copied()
+            .filter(|pg| {
+                matches!(pg.gold, PageGold::ArticleWords(_))
+                    && !pg.html.is_empty()
+                    && !taken.contains(pg.id.as_str())
+            })
+            .collect();
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed.wrapping_add(5)));
+        let mut outlets = HashSet::new();
+        candidates.retain(|pg| outlets.insert(pg.outlet.as_str()));
+        candidates.truncate(p.self_training_pages);
+        candidates
     }
 
     /// The cue table of all `pages`, and each page of `rows` with its cue columns from a
@@ -667,14 +782,19 @@ impl ValidModelParams {
         Ok((Some(prior), candidates))
     }
 
+    /// A head trained on `views`, whose outlets are `outlets`. `scales` is empty, or holds
+    /// one slice per view: empty for a page whose labels are gold, else a weight per block
+    /// (a self-trained page's, [`self_training_labels`]); only gold pages calibrate.
     fn fit_head(
         &self,
         views: &[(&Prepared, &[Label])],
+        scales: &[&[f32]],
         outlets: &[&str],
         progress: &dyn Fn(&str),
     ) -> Result<Head> {
         let p = &self.0;
         let (x, y, mut w) = stack(views, None);
+        scale_blocks(views, scales, &mut w);
         balance_pages(views, &mut w, p.page_balance);
         balance(&y, &mut w, p.class_balance);
         progress("first stage");
@@ -684,8 +804,8 @@ impl ValidModelParams {
         if !p.context {
             let temperature = if p.calibrate {
                 progress("calibration");
-                let oof = self.out_of_fold(views, &folds, None, &first)?;
-                Some(fit_temperature(&oof, views))
+                let oof = self.out_of_fold(views, scales, &folds, None, &first)?;
+                Some(fit_gold_temperature(&oof, views, scales))
             } else {
                 None
             };
@@ -697,23 +817,24 @@ impl ValidModelParams {
             });
         }
         progress("context folds");
-        let mut probs = self.out_of_fold(views, &folds, None, &first)?;
+        let mut probs = self.out_of_fold(views, scales, &folds, None, &first)?;
         let mut rounds = Vec::with_capacity(p.context_rounds);
         let mut temperature = None;
         for r in 0..p.context_rounds {
             progress(&format!("context stage, round {}", r + 1));
             let (x2, y2, mut w2) = stack(views, Some(&probs));
+            scale_blocks(views, scales, &mut w2);
             balance_pages(views, &mut w2, p.page_balance);
             balance(&y2, &mut w2, p.class_balance);
             let model = p
                 .learner
                 .fit(x2, &y2, &w2, p.seed.wrapping_add(1 + r as u64))?;
             if r + 1 < p.context_rounds {
-                probs = self.out_of_fold(views, &folds, Some(&probs), &model)?;
+                probs = self.out_of_fold(views, scales, &folds, Some(&probs), &model)?;
             } else if p.calibrate {
                 progress("calibration");
-                let oof = self.out_of_fold(views, &folds, Some(&probs), &model)?;
-                temperature = Some(fit_temperature(&oof, views));
+                let oof = self.out_of_fold(views, scales, &folds, Some(&probs), &model)?;
+                temperature = Some(fit_gold_temperature(&oof, views, scales));
             }
             rounds.push(model);
         }
@@ -733,6 +854,7 @@ impl ValidModelParams {
     fn out_of_fold(
         &self,
         views: &[(&Prepared, &[Label])],
+        scales: &[&[f32]],
         folds: &[usize],
         previous: Option<&[Array2<f64>]>,
         whole: &Classifier,
@@ -755,6 +877,10 @@ impl ValidModelParams {
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref());
+            if !scales.is_empty() {
+                let train_scales: Vec<&[f32]> = train.iter().map(|&i| scales[i]).collect();
+                scale_blocks(&train_views, &train_scales, &mut wf);
+            }
             balance_pages(&train_views, &mut wf, p.page_balance);
             balance(&yf, &mut wf, p.class_balance);
             let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
@@ -1060,6 +1186,66 @@ fn balance(y: &[Label], w: &mut [f32], exponent: f32) {
     even_out(&groups, w, exponent);
 }
 
+/// Multiply the weights `w` of the rows of `views` (page after page, as [`stack`] lays
+/// them out) by each page's block weights in `scales` (see [`ValidModelParams::fit_head`]):
+/// none when `scales` is empty, nor for a page whose slice is.
+fn scale_blocks(views: &[(&Prepared, &[Label])], scales: &[&[f32]], w: &mut [f32]) {
+    let mut at = 0;
+    for (i, (v, _)) in views.iter().enumerate() {
+        if let Some(s) = scales.get(i).filter(|s| !s.is_empty()) {
+            for (x, f) in w[at..at + v.len()].iter_mut().zip(s.iter()) {
+                *x *= f;
+            }
+        }
+        at += v.len();
+    }
+}
+
+/// Labels and weights of a self-trained page's blocks (see
+/// [`ModelParams::self_training_pages`]) from its article targets and a first head's
+/// probabilities: `article` (weight 1) where the targets say so; elsewhere the likeliest of
+/// the five other labels, weight 1 when the head's article probability is below one half
+/// and the label holds at least `confidence` of the five's probability, else 0.
+fn self_training_labels(
+    targets: &[Label],
+    probs: &Array2<f64>,
+    confidence: f64,
+) -> (Vec<Label>, Vec<f32>) {
+    targets
+        .iter()
+        .zip(probs.rows())
+        .map(|(&t, row)| {
+            if t == Label::Article {
+                return (Label::Article, 1.0);
+            }
+            let others = Label::ALL.iter().filter(|l| **l != Label::Article);
+            let rest: f64 = others.clone().map(|l| row[l.index()]).sum();
+            let (best, p) = others.map(|l| (*l, row[l.index()])).fold(
+                (Label::Other, f64::NEG_INFINITY),
+                |a, b| if b.1 > a.1 { b } else { a },
+            );
+            let keep = row[Label::Article.index()] < 0.5 && rest > 0.0 && p / rest >= confidence;
+            (best, if keep { 1.0 } else { 0.0 })
+        })
+        .unzip()
+}
+
+/// [`fit_temperature`] over the pages whose labels are gold (those with no block weights
+/// in `scales`, see [`ValidModelParams::fit_head`]).
+fn fit_gold_temperature(
+    oof: &[Array2<f64>],
+    views: &[(&Prepared, &[Label])],
+    scales: &[&[f32]],
+) -> f64 {
+    let gold: Vec<usize> = (0..views.len())
+        .filter(|&i| scales.get(i).is_none_or(|s| s.is_empty()))
+        .collect();
+    fit_temperature(
+        &gold.iter().map(|&i| oof[i].clone()).collect::<Vec<_>>(),
+        &gold.iter().map(|&i| views[i]).collect::<Vec<_>>(),
+    )
+}
+
 /// Even out the pages' shares of the total weight `w` (the rows of `views`, page after
 /// page, as [`stack`] lays them out) by `exponent` (see [`ModelParams::page_balance`]).
 fn balance_pages(views: &[(&Prepared, &[Label])], w: &mut [f32], exponent: f32) {
@@ -1152,19 +1338,34 @@ impl Member {
             .chain(prior.iter().map(|e| e.view()))
             .chain(cues.iter().map(|e| e.view()))
             .collect();
-        let mut probs = predict_joined(&head.first, &parts);
-        for c in head.context.iter().chain(&head.refine) {
-            let ctx = context::features(page, probs.view(), context_columns.len());
+        let probs = head.probabilities(&parts, page, context_columns.len());
+        (probs, prior)
+    }
+}
+
+impl Head {
+    /// The head's final (tempered) probabilities of a page's blocks from the parts of
+    /// their rows (`parts`, joined column-wise, are what the first stage reads) and
+    /// `context_columns` context columns of the page.
+    fn probabilities(
+        &self,
+        parts: &[ArrayView2<f32>],
+        page: &Prepared,
+        context_columns: usize,
+    ) -> Array2<f64> {
+        let mut probs = predict_joined(&self.first, parts);
+        for c in self.context.iter().chain(&self.refine) {
+            let ctx = context::features(page, probs.view(), context_columns);
             let with_ctx: Vec<ArrayView2<f32>> =
                 parts.iter().map(|p| p.view()).chain([ctx.view()]).collect();
             probs = predict_joined(c, &with_ctx);
         }
-        if let Some(t) = head.temperature {
+        if let Some(t) = self.temperature {
             for mut row in probs.rows_mut() {
                 temper(row.as_slice_mut().expect("standard layout"), t);
             }
         }
-        (probs, prior)
+        probs
     }
 }
 
@@ -1871,6 +2072,112 @@ mod tests {
             // no temporary file is left behind
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         }
+    }
+
+    #[test]
+    fn self_trained_blocks_take_the_gold_article_and_the_heads_confident_labels() {
+        use Label::*;
+        // rows in Label::ALL order: article, related, recent, directory, copyright, other
+        let probs = ndarray::arr2(&[
+            [0.9, 0.02, 0.02, 0.02, 0.02, 0.02], // gold article
+            [0.1, 0.7, 0.1, 0.05, 0.0, 0.05],    // related holds 0.78 of the five
+            [0.1, 0.4, 0.4, 0.0, 0.0, 0.1],      // related and recent tie at 0.44 of the five
+            [0.6, 0.0, 0.0, 0.0, 0.4, 0.0],      // the head calls it article: the gold says not
+            [0.05, 0.0, 0.0, 0.0, 0.0, 0.95],    // other
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],      // no probability left for the five
+        ]);
+        let targets = [Article, Other, Other, Other, Other, Other];
+        let (labels, weights) = self_training_labels(&targets, &probs, 0.6);
+        assert_eq!(labels[0], Article);
+        assert_eq!(labels[1], Related);
+        assert_eq!(labels[3], Copyright);
+        assert_eq!(labels[4], Other);
+        assert_eq!(weights, [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+        // a looser confidence keeps the tie, still not the block the head calls article
+        let (_, weights) = self_training_labels(&targets, &probs, 0.4);
+        assert_eq!(weights, [1.0, 1.0, 1.0, 0.0, 1.0, 0.0]);
+    }
+
+    /// Article-text-only pages of three outlets (two pages of one) for the article prior
+    /// and self-training.
+    fn article_text_pages(dir: &Path) -> Dataset {
+        let mut manifest = String::new();
+        for (i, outlet) in ["a.example", "b.example", "c.example", "c.example"]
+            .iter()
+            .enumerate()
+        {
+            let body = format!(
+                "Story {i} tells how the council met on Tuesday and what it decided \
+                 about the bridge, the school and the new market square."
+            );
+            let html = format!(
+                "<html><body><nav><a href=/>Home</a> <a href=/world>World</a></nav>\
+                 <h1>Headline {i}</h1><p>{body}</p><p>{body} More of story {i}.</p>\
+                 <h2>Read more</h2><ul><li><a href=/x>Another story about a fire</a></li>\
+                 <li><a href=/y>Yet another story about a game</a></li></ul>\
+                 <footer>Copyright 2026 Outlet {i}</footer></body></html>"
+            );
+            std::fs::write(dir.join(format!("{i}.html")), html).unwrap();
+            std::fs::write(
+                dir.join(format!("{i}.txt")),
+                format!("{body}\n{body} More of story {i}."),
+            )
+            .unwrap();
+            manifest.push_str(&format!(
+                "{{\"id\":\"p{i}\",\"html\":\"{i}.html\",\"article\":\"{i}.txt\",\
+                 \"domain\":\"www.{outlet}\"}}\n"
+            ));
+        }
+        std::fs::write(dir.join("manifest.jsonl"), manifest).unwrap();
+        let loaded = Dataset::load(dir, PageLimits::default()).unwrap();
+        assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
+        assert_eq!(loaded.dataset.pages.len(), 4);
+        loaded.dataset
+    }
+
+    #[test]
+    fn self_training_adds_article_text_pages_of_outlets_the_prior_did_not_draw() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = mini();
+        data.pages.extend(article_text_pages(dir.path()).pages);
+        let params = |pages: usize| {
+            ModelParams::default()
+                .learner(quick_boosted())
+                .article_prior_pages(1)
+                .self_training_pages(pages)
+                .seed(7)
+                .check()
+                .unwrap()
+        };
+        let plain = params(0).fit(&data, &|_| {}).unwrap();
+        let trained = params(10).fit(&data, &|_| {}).unwrap();
+        assert_eq!(plain.training.self_trained_pages, 0);
+        // the prior drew one page; of the other three, one per outlet self-trains
+        let prior = &trained.training.article_prior_outlets;
+        assert_eq!(prior.len(), 1);
+        let expected = if prior[0] == "c.example" { 3 } else { 2 };
+        assert_eq!(trained.training.self_trained_pages, expected);
+        // at most as many as asked
+        assert_eq!(
+            params(1)
+                .fit(&data, &|_| {})
+                .unwrap()
+                .training
+                .self_trained_pages,
+            1
+        );
+        // the self-trained pages changed the HTML head, and the same seed trains the same
+        // model again
+        let page = &data.pages[0].html;
+        let probs = |m: &Model| -> Vec<[f64; 6]> {
+            m.predict(page, false)
+                .iter()
+                .map(|p| p.probabilities)
+                .collect()
+        };
+        assert_ne!(probs(&plain), probs(&trained));
+        let again = params(10).fit(&data, &|_| {}).unwrap();
+        assert!(again.to_json().unwrap() == trained.to_json().unwrap());
     }
 
     #[test]
