@@ -805,7 +805,7 @@ impl ValidModelParams {
             let temperature = if p.calibrate {
                 progress("calibration");
                 let oof = self.out_of_fold(views, scales, &folds, None, &first)?;
-                Some(fit_gold_temperature(&oof, views, scales))
+                Some(fit_temperature(&oof, views, scales))
             } else {
                 None
             };
@@ -834,7 +834,7 @@ impl ValidModelParams {
             } else if p.calibrate {
                 progress("calibration");
                 let oof = self.out_of_fold(views, scales, &folds, Some(&probs), &model)?;
-                temperature = Some(fit_gold_temperature(&oof, views, scales));
+                temperature = Some(fit_temperature(&oof, views, scales));
             }
             rounds.push(model);
         }
@@ -877,10 +877,11 @@ impl ValidModelParams {
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref());
-            if !scales.is_empty() {
-                let train_scales: Vec<&[f32]> = train.iter().map(|&i| scales[i]).collect();
-                scale_blocks(&train_views, &train_scales, &mut wf);
-            }
+            let train_scales: Vec<&[f32]> = train
+                .iter()
+                .filter_map(|&i| scales.get(i).copied())
+                .collect();
+            scale_blocks(&train_views, &train_scales, &mut wf);
             balance_pages(&train_views, &mut wf, p.page_balance);
             balance(&yf, &mut wf, p.class_balance);
             let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
@@ -1049,13 +1050,18 @@ fn pool(members: &[Array2<f64>]) -> Array2<f64> {
 }
 
 /// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on
-/// the gold labels of `views` (golden-section search over its logarithm, −3 to 3).
-fn fit_temperature(oof: &[Array2<f64>], views: &[(&Prepared, &[Label])]) -> f64 {
+/// the gold labels of `views` (golden-section search over its logarithm, −3 to 3). Pages
+/// with block weights in `scales` (self-trained, see [`ValidModelParams::fit_head`]) are
+/// left out: their labels are the model's own.
+fn fit_temperature(oof: &[Array2<f64>], views: &[(&Prepared, &[Label])], scales: &[&[f32]]) -> f64 {
     let loss = |log_t: f64| -> f64 {
         let t = log_t.exp();
         let mut p = [0f64; 6];
         let mut sum = 0.0;
-        for (probs, (_, labels)) in oof.iter().zip(views) {
+        for (i, (probs, (_, labels))) in oof.iter().zip(views).enumerate() {
+            if scales.get(i).is_some_and(|s| !s.is_empty()) {
+                continue;
+            }
             for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
                 p.iter_mut().zip(row.iter()).for_each(|(a, b)| *a = *b);
                 temper(&mut p, t);
@@ -1228,22 +1234,6 @@ fn self_training_labels(
             (best, if keep { 1.0 } else { 0.0 })
         })
         .unzip()
-}
-
-/// [`fit_temperature`] over the pages whose labels are gold (those with no block weights
-/// in `scales`, see [`ValidModelParams::fit_head`]).
-fn fit_gold_temperature(
-    oof: &[Array2<f64>],
-    views: &[(&Prepared, &[Label])],
-    scales: &[&[f32]],
-) -> f64 {
-    let gold: Vec<usize> = (0..views.len())
-        .filter(|&i| scales.get(i).is_none_or(|s| s.is_empty()))
-        .collect();
-    fit_temperature(
-        &gold.iter().map(|&i| oof[i].clone()).collect::<Vec<_>>(),
-        &gold.iter().map(|&i| views[i]).collect::<Vec<_>>(),
-    )
 }
 
 /// Even out the pages' shares of the total weight `w` (the rows of `views`, page after
@@ -1769,7 +1759,7 @@ mod tests {
             words: Vec::new(),
             tokens: Default::default(),
         };
-        let t = fit_temperature(&[probs], &[(&page, labels.as_slice())]);
+        let t = fit_temperature(&[probs], &[(&page, labels.as_slice())], &[]);
         assert!((t - 2.0).abs() < 0.2, "temperature {t}");
         // tempering keeps a distribution and the order of the labels
         let mut p = [0.5, 0.3, 0.2, 0.0, 0.0, 0.0];
