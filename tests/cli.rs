@@ -438,12 +438,15 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         &plain,
         "--learner",
         "logistic",
-        "--no-cues"
+        "--no-cues",
+        "--article-match",
+        "runs"
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let without: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
     assert!(!without["params"]["cues"].as_bool().unwrap());
+    assert_eq!(without["params"]["article_match"], "runs");
     assert!(without["members"][0].get("cues").is_none());
     assert!(without["members"][0].get("html").is_some());
     // cross-validation by outlet runs and reports, here against the model's report: the

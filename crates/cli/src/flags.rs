@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chaff_extract::PageLimits;
-use chaff_learn::{LearnerParams, ModelParams};
+use chaff_learn::{ArticleMatch, LearnerParams, ModelParams};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Label the blocks of web pages as article, related, recent, directory, copyright or other.
@@ -228,6 +228,39 @@ pub struct LearnerArgs {
         default_value_t = ModelParams::default().self_training_confidence
     )]
     pub self_training_confidence: f64,
+    /// How the blocks of article-text-only pages are matched to their gold article text
+    /// for the article prior (and self-training).
+    #[arg(long, value_enum, default_value_t = ModelParams::default().article_match.into())]
+    pub article_match: ArticleMatchArg,
+}
+
+/// How the blocks of article-text-only pages are matched to their gold text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArticleMatchArg {
+    /// A block is article when at least half its words are in the gold text, each gold
+    /// word used once.
+    Words,
+    /// A block is article when at least half its words are in runs of three page words
+    /// that the gold text also holds.
+    Runs,
+}
+
+impl From<ArticleMatch> for ArticleMatchArg {
+    fn from(rule: ArticleMatch) -> Self {
+        match rule {
+            ArticleMatch::Words => ArticleMatchArg::Words,
+            ArticleMatch::Runs => ArticleMatchArg::Runs,
+        }
+    }
+}
+
+impl From<ArticleMatchArg> for ArticleMatch {
+    fn from(rule: ArticleMatchArg) -> Self {
+        match rule {
+            ArticleMatchArg::Words => ArticleMatch::Words,
+            ArticleMatchArg::Runs => ArticleMatch::Runs,
+        }
+    }
 }
 
 impl LearnerArgs {
@@ -244,7 +277,8 @@ impl LearnerArgs {
             .cues(!self.no_cues)
             .members(self.members)
             .self_training_pages(self.self_training_pages)
-            .self_training_confidence(self.self_training_confidence))
+            .self_training_confidence(self.self_training_confidence)
+            .article_match(self.article_match.into()))
     }
 
     /// The learner's parameters, checked.

@@ -25,4 +25,4 @@ pub use dataset::{Dataset, LabelledPage, PageGold, Prepared};
 pub use error::{Error, Result};
 pub use eval::{EvalReport, Scorer};
 pub use learner::LearnerParams;
-pub use model::{Model, ModelParams, Prediction, ValidModelParams};
+pub use model::{ArticleMatch, Model, ModelParams, Prediction, ValidModelParams};

@@ -130,6 +130,11 @@ pub struct ModelParams {
     /// must have for the block to count (see [`self_training_pages`](Self::self_training_pages)).
     #[serde(default)]
     pub self_training_confidence: f64,
+    /// How the blocks of an article-text-only page are matched to its gold text
+    /// ([`article_targets`]); the article prior and self-training learn from the result.
+    /// Older model files read it as [`ArticleMatch::Words`], the only rule they knew.
+    #[serde(default)]
+    pub article_match: ArticleMatch,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -154,6 +159,7 @@ impl Default for ModelParams {
             members: 1,
             self_training_pages: 0,
             self_training_confidence: 0.6,
+            article_match: ArticleMatch::Words,
             seed: 42,
         }
     }
@@ -162,6 +168,24 @@ impl Default for ModelParams {
 fn one() -> usize {
     1
 }
+
+/// How the blocks of an article-text-only page are matched to its gold article text, to
+/// say which of them are article ([`article_targets`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleMatch {
+    /// A word counts as found when the gold text holds it (each gold word used once, in
+    /// page order). A menu link of one or two words that the story also uses is found.
+    #[default]
+    Words,
+    /// A word counts as found when it is part of a run of [`RUN_WORDS`] consecutive page
+    /// words (across block borders) that also occurs in the gold text; with a shorter
+    /// gold text, a run of all of it.
+    Runs,
+}
+
+/// Words in a run of [`ArticleMatch::Runs`].
+pub const RUN_WORDS: usize = 3;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -290,6 +314,12 @@ impl ModelParams {
     /// label needs (0 to 1; see [`ModelParams::self_training_confidence`]).
     pub fn self_training_confidence(mut self, share: f64) -> Self {
         self.self_training_confidence = share;
+        self
+    }
+
+    /// Set how the blocks of article-text-only pages are matched to their gold text.
+    pub fn article_match(mut self, rule: ArticleMatch) -> Self {
+        self.article_match = rule;
         self
     }
 
@@ -645,7 +675,11 @@ impl ValidModelParams {
                 .zip(&rows)
                 .map(|(pg, r)| {
                     let probs = html.probabilities(&[rows_view(r)], r, context::COLUMNS);
-                    self_training_labels(&article_targets(pg), &probs, p.self_training_confidence)
+                    self_training_labels(
+                        &article_targets(pg, p.article_match),
+                        &probs,
+                        p.self_training_confidence,
+                    )
                 })
                 .collect();
             let mut views = html_views.clone();
@@ -771,7 +805,10 @@ impl ValidModelParams {
         candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
         candidates.truncate(p.article_prior_pages);
         progress(&format!("article prior on {} pages", candidates.len()));
-        let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
+        let targets: Vec<Vec<Label>> = candidates
+            .iter()
+            .map(|pg| article_targets(pg, p.article_match))
+            .collect();
         let views: Vec<(&Prepared, &[Label])> = candidates
             .iter()
             .zip(&targets)
@@ -900,39 +937,77 @@ impl ValidModelParams {
 }
 
 /// Block targets of an article-text-only page: a block is `article` when at least half of
-/// its words are found in the gold article text (each gold word used once, in page order),
-/// `other` otherwise. No finer label is pretended.
-pub fn article_targets(page: &LabelledPage) -> Vec<Label> {
+/// its words are found in the gold article text, as `rule` says, and `other` otherwise. No
+/// finer label is pretended. A page with block labels gives them as they are.
+pub fn article_targets(page: &LabelledPage, rule: ArticleMatch) -> Vec<Label> {
     let PageGold::ArticleWords(gold) = &page.gold else {
         return page
             .block_labels()
             .map(<[Label]>::to_vec)
             .unwrap_or_default();
     };
-    let mut bag: HashMap<&str, u32> = HashMap::new();
-    for w in gold {
-        *bag.entry(w.as_str()).or_default() += 1;
-    }
-    page.texts
+    let blocks: Vec<Vec<String>> = page
+        .texts
         .iter()
-        .map(|t| {
-            let words: Vec<String> = chaff_extract::text::words(t).collect();
-            let mut hit = 0;
-            for w in &words {
-                if let Some(c) = bag.get_mut(w.as_str()) {
-                    if *c > 0 {
-                        *c -= 1;
-                        hit += 1;
-                    }
-                }
-            }
-            if !words.is_empty() && hit * 2 >= words.len() {
+        .map(|t| chaff_extract::text::words(t).collect())
+        .collect();
+    let found = match rule {
+        ArticleMatch::Words => words_found(&blocks, gold),
+        ArticleMatch::Runs => words_in_runs(&blocks, gold, RUN_WORDS),
+    };
+    let mut at = 0;
+    blocks
+        .iter()
+        .map(|words| {
+            let hits = found[at..at + words.len()].iter().filter(|&&f| f).count();
+            at += words.len();
+            if !words.is_empty() && hits * 2 >= words.len() {
                 Label::Article
             } else {
                 Label::Other
             }
         })
         .collect()
+}
+
+/// For each word of `blocks` in page order: whether the bag of `gold` words still holds
+/// it (each gold word is used once).
+fn words_found(blocks: &[Vec<String>], gold: &[String]) -> Vec<bool> {
+    let mut bag: HashMap<&str, u32> = HashMap::new();
+    for w in gold {
+        *bag.entry(w.as_str()).or_default() += 1;
+    }
+    blocks
+        .iter()
+        .flatten()
+        .map(|w| match bag.get_mut(w.as_str()) {
+            Some(c) if *c > 0 => {
+                *c -= 1;
+                true
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+/// For each word of `blocks` in page order: whether it is part of a run of `run`
+/// consecutive page words (or of all the gold words, when there are fewer) that also
+/// occurs in `gold`.
+fn words_in_runs(blocks: &[Vec<String>], gold: &[String], run: usize) -> Vec<bool> {
+    let page: Vec<&str> = blocks.iter().flatten().map(String::as_str).collect();
+    let mut found = vec![false; page.len()];
+    let run = run.min(gold.len());
+    if run == 0 {
+        return found;
+    }
+    let gold: Vec<&str> = gold.iter().map(String::as_str).collect();
+    let runs: HashSet<&[&str]> = gold.windows(run).collect();
+    for (i, window) in page.windows(run).enumerate() {
+        if runs.contains(window) {
+            found[i..i + run].fill(true);
+        }
+    }
+    found
 }
 
 /// The page's rows with the article prior's probability appended (unchanged without one).
@@ -2123,6 +2198,77 @@ mod tests {
         assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
         assert_eq!(loaded.dataset.pages.len(), 4);
         loaded.dataset
+    }
+
+    #[test]
+    fn runs_of_words_leave_out_short_blocks_whose_words_the_story_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = article_text_pages(dir.path());
+        let page = &data.pages[0];
+        let by_words = article_targets(page, ArticleMatch::Words);
+        let by_runs = article_targets(page, ArticleMatch::Runs);
+        let label = |targets: &[Label], text: &str| {
+            let i = page.texts.iter().position(|t| t == text);
+            targets[i.unwrap_or_else(|| panic!("no block {text:?} in {:?}", page.texts))]
+        };
+        // half the words of the headline ("0") are in the story, but in no run of three
+        // words the story has
+        assert_eq!(label(&by_words, "Headline 0"), Label::Article);
+        assert_eq!(label(&by_runs, "Headline 0"), Label::Other);
+        // the story's paragraphs are article by either rule, the menu, the teasers and the
+        // footer by neither
+        let story = page.texts.iter().filter(|t| t.starts_with("Story 0 tells"));
+        assert_eq!(story.clone().count(), 2);
+        for text in story {
+            assert_eq!(label(&by_words, text), Label::Article, "{text}");
+            assert_eq!(label(&by_runs, text), Label::Article, "{text}");
+        }
+        for text in [
+            "Home World",
+            "Read more",
+            "Another story about a fire",
+            "Copyright 2026 Outlet 0",
+        ] {
+            assert_eq!(label(&by_words, text), Label::Other, "{text}");
+            assert_eq!(label(&by_runs, text), Label::Other, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_run_crosses_block_borders_and_a_short_gold_text_is_one_run() {
+        let blocks = |b: &[&[&str]]| -> Vec<Vec<String>> {
+            b.iter()
+                .map(|ws| ws.iter().map(|w| w.to_string()).collect())
+                .collect()
+        };
+        let gold = |g: &[&str]| -> Vec<String> { g.iter().map(|w| w.to_string()).collect() };
+        // "council met today" runs from the first block into the second
+        let page = blocks(&[&["the", "council"], &["met", "today"], &["council"]]);
+        assert_eq!(
+            words_in_runs(&page, &gold(&["council", "met", "today", "again"]), 3),
+            [false, true, true, true, false]
+        );
+        // a gold text of two words is found as those two together, never one alone
+        assert_eq!(
+            words_in_runs(&page, &gold(&["met", "today"]), 3),
+            [false, false, true, true, false]
+        );
+        assert_eq!(words_in_runs(&page, &[], 3), [false; 5]);
+        // the bag, by contrast, finds every word the gold text holds, once each
+        assert_eq!(
+            words_found(&page, &gold(&["council", "met"])),
+            [false, true, true, false, false]
+        );
+    }
+
+    #[test]
+    fn parameters_from_before_the_article_match_read_as_words() {
+        let runs = ModelParams::default().article_match(ArticleMatch::Runs);
+        let mut json = serde_json::to_value(&runs).unwrap();
+        assert_eq!(json["article_match"], "runs");
+        json.as_object_mut().unwrap().remove("article_match");
+        let read: ModelParams = serde_json::from_value(json).unwrap();
+        assert_eq!(read.article_match, ArticleMatch::Words);
     }
 
     #[test]
