@@ -440,38 +440,13 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         "logistic",
         "--no-cues",
         "--article-match",
-        "runs",
-        "--topic-overlap"
+        "runs"
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let without: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
     assert!(!without["params"]["cues"].as_bool().unwrap());
     assert_eq!(without["params"]["article_match"], "runs");
-    // the topic columns are off by default and --topic-overlap adds them to the context
-    // stage, which then reads them when it classifies
-    let last_context = |m: &serde_json::Value| {
-        m["context_columns"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap()
-            .clone()
-    };
-    assert!(!with["params"]["topic_overlap"].as_bool().unwrap());
-    assert_eq!(last_context(&with), "ctx_list_log_items");
-    assert!(without["params"]["topic_overlap"].as_bool().unwrap());
-    assert_eq!(last_context(&without), "ctx_list_topic_overlap");
-    let o = chaff!(
-        "classify",
-        "--model",
-        &plain,
-        "--format",
-        "jsonl",
-        "datasets/examples/news.html"
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).lines().count() > 5);
     assert!(without["members"][0].get("cues").is_none());
     assert!(without["members"][0].get("html").is_some());
     // cross-validation by outlet runs and reports, here against the model's report: the

@@ -232,11 +232,6 @@ pub struct LearnerArgs {
     /// for the article prior (and self-training).
     #[arg(long, value_enum, default_value_t = ModelParams::default().article_match.into())]
     pub article_match: ArticleMatchArg,
-    /// Let the context stage read how much of each block's words, and of its list's, the
-    /// first stage's article also uses (topic overlap: related stories share the
-    /// article's subject, recent ones do not).
-    #[arg(long)]
-    pub topic_overlap: bool,
 }
 
 /// How the blocks of article-text-only pages are matched to their gold text.
@@ -283,8 +278,7 @@ impl LearnerArgs {
             .members(self.members)
             .self_training_pages(self.self_training_pages)
             .self_training_confidence(self.self_training_confidence)
-            .article_match(self.article_match.into())
-            .topic_overlap(self.topic_overlap))
+            .article_match(self.article_match.into()))
     }
 
     /// The learner's parameters, checked.

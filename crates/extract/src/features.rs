@@ -252,28 +252,6 @@ pub fn short_text_words(block: &Block) -> Vec<u32> {
         .collect()
 }
 
-/// Each block's content words (four characters or more, as [`FeatureSchema`]'s overlap
-/// columns read them), without repeats and in sorted order, as ids numbered by each word's
-/// first appearance on the page: two blocks share an id when they share the word. What a
-/// region is about, against what the article is about, is their overlap.
-pub fn topic_words(page: &Page) -> Vec<Vec<u32>> {
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    page.blocks
-        .iter()
-        .map(|b| {
-            let mut own: Vec<u32> = content_words(&b.text)
-                .map(|w| {
-                    let next = ids.len() as u32;
-                    *ids.entry(w).or_insert(next)
-                })
-                .collect();
-            own.sort_unstable();
-            own.dedup();
-            own
-        })
-        .collect()
-}
-
 /// Separators that join items of a list written on one line ("Home | News | Sport").
 const SEPARATORS: &[&str] = &[
     " | ", " - ", " · ", " • ", " / ", " » ", " › ", " – ", " :: ",

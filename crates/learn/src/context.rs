@@ -44,14 +44,8 @@ pub fn column_names() -> Vec<String> {
     names.extend(SPAN.iter().map(|s| format!("ctx_span_{s}")));
     names.extend(Label::ALL.iter().map(|l| format!("ctx_list_mean_{l}")));
     names.extend(LIST.iter().map(|s| format!("ctx_list_{s}")));
-    names.extend(TOPIC.iter().map(|s| format!("ctx_{s}")));
     names
 }
-
-/// The topic columns: how much of a block's words, and of its list's, the first stage's
-/// article also uses (last in the row, so models trained before them read the columns
-/// before them unchanged).
-const TOPIC: [&str; 2] = ["topic_overlap", "list_topic_overlap"];
 
 /// The list columns after the list's mean probabilities (last in the row, so models
 /// trained before them read the columns before them unchanged).
@@ -71,10 +65,8 @@ const SPAN: [&str; 5] = [
 pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
 /// How many context columns models trained before the list columns read.
 pub const COLUMNS_BEFORE_LIST: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
-/// How many context columns models trained before the topic columns read.
-pub const COLUMNS_BEFORE_TOPIC: usize = COLUMNS_BEFORE_LIST + Label::COUNT + LIST.len();
 /// How many context columns there are ([`column_names`]'s length).
-pub const COLUMNS: usize = COLUMNS_BEFORE_TOPIC + TOPIC.len();
+pub const COLUMNS: usize = COLUMNS_BEFORE_LIST + Label::COUNT + LIST.len();
 
 /// The list a block belongs to: the nearest of its containers under which another block
 /// with words has the same tag/class chain (the items of a teaser list, the paragraphs
@@ -201,21 +193,11 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32>
             out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_SPAN..)),
         );
     }
-    let of = (cols > COLUMNS_BEFORE_LIST).then(|| lists(page));
-    if let Some(of) = &of {
+    if cols > COLUMNS_BEFORE_LIST {
         list_columns(
             page,
-            of,
             p,
             out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_LIST..)),
-        );
-    }
-    if let Some(of) = of.as_ref().filter(|_| cols > COLUMNS_BEFORE_TOPIC) {
-        topic_columns(
-            page,
-            of,
-            p,
-            out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_TOPIC..)),
         );
     }
     out.slice_axis_inplace(Axis(1), Slice::from(..cols));
@@ -279,114 +261,38 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
     }
 }
 
-/// The word-weighted means of `values` (K per block) over the blocks under each block's
-/// [`ListOf`] container: all of them with words, whatever their structure (a teaser's
-/// title, summary and date); none for a block in no list.
-fn list_means<const K: usize>(
-    page: &Prepared,
-    of: &[Option<ListOf>],
-    values: impl Fn(usize) -> [f64; K],
-) -> Vec<Option<[f64; K]>> {
+/// The list columns: the word-weighted mean probabilities of the blocks under the
+/// block's [`ListOf`] container (all of them, whatever their structure: a teaser's title,
+/// summary and date), the list's container level + 1 (0: no list) and ln(1 + items).
+fn list_columns(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
+    let n = page.len();
+    let k6 = Label::COUNT;
+    let of = lists(page);
     // a list's blocks: every block with words the container holds within the levels a
     // block records (element ordinals are unique, so none is counted twice)
-    let mut sums: HashMap<u32, ([f64; K], f64)> = HashMap::new();
+    let mut sums: HashMap<u32, ([f64; Label::COUNT], f64)> = HashMap::new();
     for l in of.iter().flatten() {
-        sums.entry(l.container.1).or_insert(([0.0; K], 0.0));
+        sums.entry(l.container.1).or_default();
     }
-    for i in (0..page.len()).filter(|&i| page.words[i] > 0) {
+    for i in (0..n).filter(|&i| page.words[i] > 0) {
         for c in page.containers[i].iter().flatten() {
             let Some(e) = sums.get_mut(c) else { continue };
             let w = container_weight(page.words[i]);
-            for (s, v) in e.0.iter_mut().zip(values(i)) {
-                *s += w * v;
+            for j in 0..k6 {
+                e.0[j] += w * p[[i, j]];
             }
             e.1 += w;
         }
     }
-    of.iter()
-        .map(|l| {
-            let (s, w) = &sums[&l.as_ref()?.container.1];
-            Some(s.map(|v| v / w))
-        })
-        .collect()
-}
-
-/// The list columns: the word-weighted mean probabilities of the blocks of the block's
-/// list ([`list_means`]), the list's container level + 1 (0: no list) and ln(1 + items).
-fn list_columns(
-    page: &Prepared,
-    of: &[Option<ListOf>],
-    p: ArrayView2<f64>,
-    mut out: ArrayViewMut2<f32>,
-) {
-    let k6 = Label::COUNT;
-    let means = list_means(page, of, |i| {
-        std::array::from_fn::<f64, 6, _>(|j| p[[i, j]])
-    });
-    for (i, (l, m)) in of.iter().zip(means).enumerate() {
-        let (Some(l), Some(m)) = (l, m) else { continue };
+    for (i, l) in of.iter().enumerate() {
+        let Some(l) = l else { continue };
         let mut row = out.row_mut(i);
+        let (s, w) = &sums[&l.container.1];
         for j in 0..k6 {
-            row[j] = m[j] as f32;
+            row[j] = (s[j] / w) as f32;
         }
         row[k6] = (l.container.0 + 1) as f32;
         row[k6 + 1] = (l.items as f32).ln_1p();
-    }
-}
-
-/// The [`TOPIC`] columns. A block's topic overlap is the share of its content words
-/// ([`Prepared::topic_words`]) that the page's other blocks use in proportion to the first
-/// stage's article probability of them: a word counts in full once other blocks' article
-/// probabilities sum to 1, and each word weighs ln(1 + blocks / blocks using it), so a word
-/// every block uses says little. A teaser of a story on the article's subject (related)
-/// shares its rare words; one of the latest stories (recent) does not. Its list's topic
-/// overlap is the word-weighted mean over its list's blocks ([`list_means`]; 0 for a block
-/// in no list).
-fn topic_columns(
-    page: &Prepared,
-    of: &[Option<ListOf>],
-    p: ArrayView2<f64>,
-    mut out: ArrayViewMut2<f32>,
-) {
-    let n = page.len();
-    let art = Label::Article.index();
-    let ids = page
-        .topic_words
-        .iter()
-        .flatten()
-        .max()
-        .map_or(0, |&m| m as usize + 1);
-    let mut used_by = vec![0u32; ids];
-    let mut mass = vec![0f64; ids];
-    for (i, words) in page.topic_words.iter().enumerate() {
-        for &w in words {
-            used_by[w as usize] += 1;
-            mass[w as usize] += p[[i, art]];
-        }
-    }
-    let blocks = page.topic_words.iter().filter(|w| !w.is_empty()).count() as f64;
-    let overlap: Vec<f64> = page
-        .topic_words
-        .iter()
-        .enumerate()
-        .map(|(i, words)| {
-            let (mut shared, mut all) = (0.0, 0.0);
-            for &w in words {
-                let weight = (blocks / used_by[w as usize] as f64).ln_1p();
-                shared += weight * (mass[w as usize] - p[[i, art]]).clamp(0.0, 1.0);
-                all += weight;
-            }
-            if all > 0.0 {
-                shared / all
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let list = list_means(page, of, |i| [overlap[i]]);
-    for i in 0..n {
-        out[[i, 0]] = overlap[i] as f32;
-        out[[i, 1]] = list[i].map_or(0.0, |m| m[0] as f32);
     }
 }
 
@@ -491,66 +397,18 @@ mod tests {
     }
 
     #[test]
-    fn older_models_read_the_columns_before_the_span_the_lists_and_the_topic_unchanged() {
+    fn older_models_read_the_columns_before_the_span_and_the_lists_unchanged() {
         let (page, p) = page_and_probs(5, &[2]);
         assert_eq!(column_names().len(), COLUMNS);
         let all = features(&page, p.view(), COLUMNS);
         for (before, first_after) in [
             (COLUMNS_BEFORE_SPAN, "ctx_span_article_share_before"),
             (COLUMNS_BEFORE_LIST, "ctx_list_mean_article"),
-            (COLUMNS_BEFORE_TOPIC, "ctx_topic_overlap"),
         ] {
             let older = features(&page, p.view(), before);
             assert_eq!(older.ncols(), before);
             assert_eq!(older, all.slice_axis(Axis(1), Slice::from(..before)));
             assert_eq!(column_names()[before], first_after);
         }
-    }
-
-    #[test]
-    fn teasers_on_the_article_subject_overlap_its_topic_and_the_latest_stories_do_not() {
-        let html = "<div><p>Volcanic eruption near Grindavik forces evacuation of residents \
-            from the fishing town.</p><p>Scientists expect further eruption activity from \
-            the Grindavik fissure this week.</p><p>Residents were allowed back briefly.</p>\
-            </div><ul class=related><li><a href=/a>Grindavik residents fear another \
-            eruption</a></li><li><a href=/b>Fissure lava map explained</a></li></ul>\
-            <ul class=latest><li><a href=/c>Football league results tonight</a></li>\
-            <li><a href=/d>Parliament budget debate delayed</a></li></ul>\
-            <p>Copyright newspaper group</p>";
-        let page = Prepared::of_page(&Page::from_html(html, PageLimits::default()).unwrap());
-        assert_eq!(page.len(), 8);
-        let (art, other) = (Label::Article.index(), Label::Other.index());
-        let mut p = Array2::zeros((8, Label::COUNT));
-        for i in 0..8 {
-            let a = if i < 3 { 0.9 } else { 0.05 };
-            p[[i, art]] = a;
-            p[[i, other]] = 1.0 - a;
-        }
-        let names = column_names();
-        let col = |n: &str| names.iter().position(|c| c == n).unwrap();
-        let f = features(&page, p.view(), COLUMNS);
-        let topic = |i: usize| f[[i, col("ctx_topic_overlap")]];
-        let list = |i: usize| f[[i, col("ctx_list_topic_overlap")]];
-        // the related teasers share the story's words, the latest stories and the
-        // notice share none of them
-        assert!(topic(3) > 0.4, "{}", topic(3));
-        assert!(topic(4) > 0.0, "{}", topic(4));
-        for i in [5, 6, 7] {
-            assert_eq!(topic(i), 0.0, "block {i}");
-        }
-        // the story's paragraphs share each other's words, though not their own
-        assert!(topic(1) > 0.1, "{}", topic(1));
-        // a list's topic overlap is its teasers' mean, weighted by their words
-        let w = |i: usize| container_weight(page.words[i]) as f32;
-        let want = (w(3) * topic(3) + w(4) * topic(4)) / (w(3) + w(4));
-        assert!((list(3) - want).abs() < 1e-6, "{} against {want}", list(3));
-        assert_eq!(list(3), list(4));
-        assert_eq!(list(5), 0.0);
-        assert_eq!(list(7), 0.0, "a block in no list");
-        // with no article probability anywhere, nothing overlaps it
-        let mut none = p.clone();
-        none.column_mut(art).fill(0.0);
-        let f = features(&page, none.view(), COLUMNS);
-        assert!(f.column(col("ctx_topic_overlap")).iter().all(|&v| v == 0.0));
     }
 }

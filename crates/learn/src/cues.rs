@@ -261,7 +261,6 @@ mod tests {
             signatures: vec![[0; chaff_extract::block::CONTAINER_LEVELS]; n],
             headings: vec![false; n],
             words: vec![5; n],
-            topic_words: vec![Vec::new(); n],
             tokens,
         }
     }

@@ -34,9 +34,6 @@ pub struct Prepared {
     pub headings: Vec<bool>,
     /// Words per block.
     pub words: Vec<usize>,
-    /// Each block's content words as page-wide ids
-    /// ([`chaff_extract::features::topic_words`]): the context stage's topic overlap.
-    pub topic_words: Vec<Vec<u32>>,
     /// Each block's tokens that the learned cue table reads ([`crate::cues`]).
     pub tokens: PageTokens,
 }
@@ -53,7 +50,6 @@ impl Prepared {
             signatures: page.blocks.iter().map(|b| b.signatures).collect(),
             headings,
             words: page.blocks.iter().map(|b| b.words).collect(),
-            topic_words: chaff_extract::features::topic_words(page),
             tokens: {
                 let mut tokens = PageTokens::default();
                 for ((b, heading), links) in

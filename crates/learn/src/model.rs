@@ -135,11 +135,6 @@ pub struct ModelParams {
     /// Older model files read it as [`ArticleMatch::Words`], the only rule they knew.
     #[serde(default)]
     pub article_match: ArticleMatch,
-    /// Whether the context stage reads the topic columns ([`crate::context`]): how much
-    /// of a block's words, and of its list's, the first stage's article also uses. Older
-    /// model files read it as off (they have no such columns).
-    #[serde(default)]
-    pub topic_overlap: bool,
     /// Seed for every random choice.
     pub seed: u64,
 }
@@ -165,7 +160,6 @@ impl Default for ModelParams {
             self_training_pages: 0,
             self_training_confidence: 0.6,
             article_match: ArticleMatch::Words,
-            topic_overlap: false,
             seed: 42,
         }
     }
@@ -327,22 +321,6 @@ impl ModelParams {
     pub fn article_match(mut self, rule: ArticleMatch) -> Self {
         self.article_match = rule;
         self
-    }
-
-    /// Turn the context stage's topic columns on or off.
-    pub fn topic_overlap(mut self, on: bool) -> Self {
-        self.topic_overlap = on;
-        self
-    }
-
-    /// How many context columns a model trained with these parameters reads: all of
-    /// [`context::column_names`], or those before the topic columns.
-    pub fn context_width(&self) -> usize {
-        if self.topic_overlap {
-            context::COLUMNS
-        } else {
-            context::COLUMNS_BEFORE_TOPIC
-        }
     }
 
     /// Set the seed.
@@ -618,7 +596,7 @@ impl ValidModelParams {
             format_version: FORMAT_VERSION,
             chaff_version: env!("CARGO_PKG_VERSION").to_string(),
             feature_schema: FeatureSchema::current().clone(),
-            context_columns: context::column_names()[..p.context_width()].to_vec(),
+            context_columns: context::column_names(),
             labels: Label::ALL.to_vec(),
             params: p.clone(),
             training: TrainingSummary {
@@ -696,7 +674,7 @@ impl ValidModelParams {
                 .iter()
                 .zip(&rows)
                 .map(|(pg, r)| {
-                    let probs = html.probabilities(&[rows_view(r)], r, p.context_width());
+                    let probs = html.probabilities(&[rows_view(r)], r, context::COLUMNS);
                     self_training_labels(
                         &article_targets(pg, p.article_match),
                         &probs,
@@ -836,7 +814,7 @@ impl ValidModelParams {
             .zip(&targets)
             .map(|(pg, t)| (&pg.html, t.as_slice()))
             .collect();
-        let (x, y, w) = stack(&views, None, 0);
+        let (x, y, w) = stack(&views, None);
         let prior = p.learner.fit(x, &y, &w, p.seed.wrapping_add(2))?;
         Ok((Some(prior), candidates))
     }
@@ -852,7 +830,7 @@ impl ValidModelParams {
         progress: &dyn Fn(&str),
     ) -> Result<Head> {
         let p = &self.0;
-        let (x, y, mut w) = stack(views, None, 0);
+        let (x, y, mut w) = stack(views, None);
         scale_blocks(views, scales, &mut w);
         balance_pages(views, &mut w, p.page_balance);
         balance(&y, &mut w, p.class_balance);
@@ -881,7 +859,7 @@ impl ValidModelParams {
         let mut temperature = None;
         for r in 0..p.context_rounds {
             progress(&format!("context stage, round {}", r + 1));
-            let (x2, y2, mut w2) = stack(views, Some(&probs), p.context_width());
+            let (x2, y2, mut w2) = stack(views, Some(&probs));
             scale_blocks(views, scales, &mut w2);
             balance_pages(views, &mut w2, p.page_balance);
             balance(&y2, &mut w2, p.class_balance);
@@ -922,7 +900,7 @@ impl ValidModelParams {
         let rows = |i: usize| -> Array2<f32> {
             let v = views[i].0;
             match previous {
-                Some(pr) => with_context(v, &pr[i], p.context_width()),
+                Some(pr) => with_context(v, &pr[i], context::COLUMNS),
                 None => rows_view(v).to_owned(),
             }
         };
@@ -935,7 +913,7 @@ impl ValidModelParams {
             let train_views: Vec<(&Prepared, &[Label])> = train.iter().map(|&i| views[i]).collect();
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
-            let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref(), p.context_width());
+            let (xf, yf, mut wf) = stack(&train_views, train_probs.as_deref());
             let train_scales: Vec<&[f32]> = train
                 .iter()
                 .filter_map(|&i| scales.get(i).copied())
@@ -1065,7 +1043,6 @@ fn with_columns(page: &Prepared, extra: ArrayView2<f32>) -> Prepared {
         signatures: page.signatures.clone(),
         headings: page.headings.clone(),
         words: page.words.clone(),
-        topic_words: page.topic_words.clone(),
         tokens: Default::default(),
     }
 }
@@ -1379,18 +1356,15 @@ fn with_context(p: &Prepared, probs: &Array2<f64>, cols: usize) -> Array2<f32> {
     concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
 }
 
-/// The rows of `views` stacked, with the first `cols` context columns of `probs` when
-/// given; their labels and block weights.
 fn stack(
     views: &[(&Prepared, &[Label])],
     probs: Option<&[Array2<f64>]>,
-    cols: usize,
 ) -> (Array2<f32>, Vec<Label>, Vec<f32>) {
     let parts: Vec<Array2<f32>> = views
         .iter()
         .enumerate()
         .map(|(i, (v, _))| match probs {
-            Some(pr) => with_context(v, &pr[i], cols),
+            Some(pr) => with_context(v, &pr[i], context::COLUMNS),
             None => rows_view(v).to_owned(),
         })
         .collect();
@@ -1742,21 +1716,19 @@ impl Model {
         if let Err(e) = model.params.clone().check() {
             return Err(err(e.to_string()));
         }
-        // models trained without the later context columns read the columns before them
+        // models trained before the article-span columns read the columns before them
         let context_now = context::column_names();
         let known_width = [
             context::COLUMNS_BEFORE_SPAN,
             context::COLUMNS_BEFORE_LIST,
-            context::COLUMNS_BEFORE_TOPIC,
             context_now.len(),
         ]
         .contains(&model.context_columns.len());
         if !known_width || !context_now.starts_with(&model.context_columns) {
             return Err(err(format!(
-                "its {} context columns are not ones this chaff makes ({} now, or the first {}, {} or {} for models trained before the topic, the list or the article-span columns)",
+                "its {} context columns are not ones this chaff makes ({} now, or the first {} or {} for models trained before the list or the article-span columns)",
                 model.context_columns.len(),
                 context_now.len(),
-                context::COLUMNS_BEFORE_TOPIC,
                 context::COLUMNS_BEFORE_LIST,
                 context::COLUMNS_BEFORE_SPAN
             )));
@@ -1860,7 +1832,6 @@ mod tests {
             signatures: Vec::new(),
             headings: Vec::new(),
             words: Vec::new(),
-            topic_words: Vec::new(),
             tokens: Default::default(),
         };
         let t = fit_temperature(&[probs], &[(&page, labels.as_slice())], &[]);
@@ -2562,8 +2533,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights per label"), "{err}");
-        // context columns: all of this chaff's, or those before the topic, the list or
-        // the article-span columns (models trained before them); any other list is refused
+        // context columns: all of this chaff's, or those before the list or the
+        // article-span columns (models trained before them); any other list is refused
         let with_context = |cols: &[String]| {
             let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
             v["context_columns"] = serde_json::json!(cols);
@@ -2572,7 +2543,6 @@ mod tests {
         let now = context::column_names();
         assert!(with_context(&now[..context::COLUMNS_BEFORE_SPAN]).is_ok());
         assert!(with_context(&now[..context::COLUMNS_BEFORE_LIST]).is_ok());
-        assert!(with_context(&now[..context::COLUMNS_BEFORE_TOPIC]).is_ok());
         for cols in [&now[..now.len() - 1], &now[1..]] {
             let err = with_context(cols).unwrap_err().to_string();
             assert!(err.contains("context columns are not ones"), "{err}");
