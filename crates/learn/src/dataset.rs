@@ -2,10 +2,11 @@
 //!
 //! A dataset is a folder. With a `manifest.jsonl`, each line names one page: `id`, and
 //! either `file` (a labelled HTML page whose blocks carry `data-block-label`) or `html` plus
-//! `article` (a page, possibly gzip-compressed, and a UTF-8 file with its article text);
-//! `domain` or `url` give the outlet. Without a manifest, every `.html`/`.htm` file below
-//! the folder (optionally `.gz`) is a labelled page, and its outlet is the first folder
-//! under the dataset root that holds it (or the file's name when it sits at the root).
+//! `article` (a page, possibly gzip-compressed, and a file with its article text, UTF-8 or
+//! UTF-16 with its byte-order mark); `domain` or `url` give the outlet. Without a
+//! manifest, every `.html`/`.htm` file below the folder (optionally `.gz`) is a labelled
+//! page, and its outlet is the first folder under the dataset root that holds it (or the
+//! file's name when it sits at the root).
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -335,6 +336,25 @@ fn list_folder(root: &Path) -> Result<Vec<Entry>> {
         .collect())
 }
 
+/// A page's gold article text: UTF-8, or UTF-16 with its byte-order mark (a byte-order
+/// mark is dropped; bytes that are not UTF-8 become U+FFFD). Text that holds NUL
+/// characters is refused: it is UTF-16 without its byte-order mark, or with one a
+/// conversion mangled, and read as UTF-8 its words would be single letters that match
+/// nothing on the page, so the page would score 0 and teach that nothing is article.
+fn gold_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|err| Error::io(path, err))?;
+    let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
+    if text.contains('\0') {
+        return Err(Error::dataset(
+            path,
+            "the gold article text holds NUL characters: is it UTF-16 without its byte-order \
+             mark? Save it as UTF-8"
+                .to_string(),
+        ));
+    }
+    Ok(text.into_owned())
+}
+
 fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
     let bytes = std::fs::read(&e.path).map_err(|err| Error::io(&e.path, err))?;
     let page = Page::from_html_bytes(bytes, None, limits).map_err(|source| Error::Page {
@@ -362,8 +382,7 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
             )
         }
         Some(a) => {
-            let article = std::fs::read(a).map_err(|err| Error::io(a, err))?;
-            let article = String::from_utf8_lossy(&article);
+            let article = gold_text(a)?;
             (
                 PageGold::ArticleWords(chaff_extract::text::words(&article).collect()),
                 None,
@@ -434,6 +453,60 @@ mod tests {
         ] {
             assert!(all.contains(want), "{want} not in {all}");
         }
+    }
+
+    #[test]
+    fn gold_text_in_utf16_with_its_mark_is_read_and_without_it_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "p.html",
+            "<p>Quiet harbour reopens</p><p>Menu</p>",
+        );
+        let utf16 = |bom: &[u8]| -> Vec<u8> {
+            let mut b = bom.to_vec();
+            b.extend(
+                "Quiet harbour reopens"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            );
+            b
+        };
+        std::fs::write(d.path().join("marked.txt"), utf16(&[0xff, 0xfe])).unwrap();
+        std::fs::write(d.path().join("utf8.txt"), "\u{feff}Quiet harbour reopens").unwrap();
+        // the mark itself converted to UTF-8 ("ÿþ"), the rest left UTF-16
+        std::fs::write(d.path().join("mangled.txt"), utf16("ÿþ".as_bytes())).unwrap();
+        let line = |id: &str, article: &str| {
+            format!(
+                r#"{{"id":"{id}","html":"p.html","article":"{article}","domain":"{id}.example"}}"#
+            )
+        };
+        write(
+            d.path(),
+            "manifest.jsonl",
+            &[
+                line("marked", "marked.txt"),
+                line("utf8", "utf8.txt"),
+                line("mangled", "mangled.txt"),
+            ]
+            .join("\n"),
+        );
+        let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
+        let want: Vec<String> = ["quiet", "harbour", "reopens"].map(String::from).to_vec();
+        let mut ids = Vec::new();
+        for page in &loaded.dataset.pages {
+            ids.push(page.id.as_str());
+            match &page.gold {
+                PageGold::ArticleWords(words) => assert_eq!(words, &want, "{}", page.id),
+                _ => panic!("{} has article words as its gold", page.id),
+            }
+        }
+        ids.sort();
+        assert_eq!(ids, ["marked", "utf8"]);
+        let msgs: Vec<String> = loaded.failures.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:#?}");
+        assert!(msgs[0].contains("mangled.txt"), "{}", msgs[0]);
+        assert!(msgs[0].contains("NUL characters"), "{}", msgs[0]);
     }
 
     #[test]
