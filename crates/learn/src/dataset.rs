@@ -1,12 +1,12 @@
 //! Labelled datasets: pages with gold labels per block, or with their article text only.
 //!
 //! A dataset is a folder. With a `manifest.jsonl`, each line names one page: `id`, and
-//! either `file` (a labelled HTML page whose blocks carry `data-block-label`) or `html` plus
-//! `article` (a page, possibly gzip-compressed, and a file with its article text, UTF-8 or
-//! UTF-16 with its byte-order mark); `domain` or `url` give the outlet. Without a
-//! manifest, every `.html`/`.htm` file below the folder (optionally `.gz`) is a labelled
-//! page, and its outlet is the first folder under the dataset root that holds it (or the
-//! file's name when it sits at the root).
+//! either `file` (a labelled HTML page whose blocks carry `data-block-label`) or `html`
+//! plus `article` (a page, possibly gzip-compressed, and a file with its article text,
+//! decoded as a plain-text page is); `domain` or `url` give the outlet. Without a
+//! manifest, every `.html`/`.htm` file below the folder (optionally `.gz`) is a
+//! labelled page, and its outlet is the first folder under the dataset root that holds
+//! it (or the file's name when it sits at the root).
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -336,14 +336,15 @@ fn list_folder(root: &Path) -> Result<Vec<Entry>> {
         .collect())
 }
 
-/// A page's gold article text: UTF-8, or UTF-16 with its byte-order mark (a byte-order
-/// mark is dropped; bytes that are not UTF-8 become U+FFFD). Text that holds NUL
-/// characters is refused: it is UTF-16 without its byte-order mark, or with one a
-/// conversion mangled, and read as UTF-8 its words would be single letters that match
-/// nothing on the page, so the page would score 0 and teach that nothing is article.
+/// A page's gold article text, decoded as a plain-text page is
+/// ([`chaff_extract::decode::decode_text`]: a byte-order mark, else UTF-8, else a guess).
+/// Text that holds NUL characters is refused: it is UTF-16 without its byte-order mark,
+/// or with one a conversion mangled, and read as UTF-8 its words would be single letters
+/// that match nothing on the page, so the page would score 0 and teach that nothing is
+/// article.
 fn gold_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|err| Error::io(path, err))?;
-    let (text, _, _) = encoding_rs::UTF_8.decode(&bytes);
+    let text = chaff_extract::decode::decode_text(&bytes).text;
     if text.contains('\0') {
         return Err(Error::dataset(
             path,
@@ -352,10 +353,12 @@ fn gold_text(path: &Path) -> Result<String> {
                 .to_string(),
         ));
     }
-    Ok(text.into_owned())
+    Ok(text)
 }
 
 fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
+    // the gold text first: a page it refuses is not parsed for nothing
+    let article = e.article.as_deref().map(gold_text).transpose()?;
     let bytes = std::fs::read(&e.path).map_err(|err| Error::io(&e.path, err))?;
     let page = Page::from_html_bytes(bytes, None, limits).map_err(|source| Error::Page {
         path: e.path.clone(),
@@ -363,7 +366,7 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
     })?;
     let html = Prepared::of_page(&page);
     let texts = page.blocks.iter().map(|b| b.text.clone()).collect();
-    let (gold, text) = match &e.article {
+    let (gold, text) = match article {
         None => {
             if let Some(bad) = page.bad_labels.first() {
                 return Err(Error::dataset(
@@ -381,13 +384,10 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
                 Some(Prepared::of_page(&text_view(&page))),
             )
         }
-        Some(a) => {
-            let article = gold_text(a)?;
-            (
-                PageGold::ArticleWords(chaff_extract::text::words(&article).collect()),
-                None,
-            )
-        }
+        Some(article) => (
+            PageGold::ArticleWords(chaff_extract::text::words(&article).collect()),
+            None,
+        ),
     };
     Ok(LabelledPage {
         id: e.id.clone(),
