@@ -57,12 +57,17 @@ pub fn decode_html(bytes: &[u8], transport_charset: Option<&str>) -> Decoded {
     decode_with(bytes, encoding)
 }
 
-/// Decode a plain-text page: BOM, else UTF-8 if valid, else a guess.
-pub fn decode_text(bytes: &[u8]) -> Decoded {
+/// Decode plain text (a plain-text page, a gold article text): BOM, else UTF-8 if valid,
+/// else a guess. Text that holds NUL characters is refused ([`Error::NotText`]).
+pub fn decode_text(bytes: &[u8]) -> Result<Decoded> {
     let encoding = Encoding::for_bom(bytes)
         .map(|(e, _)| e)
         .unwrap_or_else(|| guess(bytes));
-    decode_with(bytes, encoding)
+    let decoded = decode_with(bytes, encoding);
+    if decoded.text.contains('\0') {
+        return Err(Error::NotText);
+    }
+    Ok(decoded)
 }
 
 fn decode_with(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
@@ -126,6 +131,29 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_in_utf16_is_read_by_its_mark_and_refused_without_it() {
+        let utf16 = |mark: &[u8]| -> Vec<u8> {
+            let mut b = mark.to_vec();
+            b.extend(
+                "Harbour reopens\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            );
+            b
+        };
+        let d = decode_text(&utf16(&[0xff, 0xfe])).unwrap();
+        assert_eq!(d.encoding, UTF_16LE);
+        assert_eq!(d.text, "Harbour reopens\n");
+        // the mark converted to UTF-8 ("ÿþ") and the rest left UTF-16: refused, as a page
+        // too, where it would otherwise be one block of single letters
+        let mangled = utf16("ÿþ".as_bytes());
+        assert!(matches!(decode_text(&mangled), Err(Error::NotText)));
+        let page = crate::Page::from_text_bytes(mangled, crate::PageLimits::default());
+        let err = page.unwrap_err().to_string();
+        assert!(err.contains("NUL characters"), "{err}");
+    }
 
     #[test]
     fn windows_1252_from_meta() {

@@ -20,6 +20,13 @@ pub enum Error {
     /// A gzip stream could not be decompressed.
     #[error("cannot decompress gzip data: {0}")]
     Gzip(#[source] std::io::Error),
+    /// Plain text that holds NUL characters: UTF-16 without its byte-order mark (or with
+    /// one a conversion mangled), or not text at all. Read as UTF-8 its words would be
+    /// single letters.
+    #[error(
+        "the text holds NUL characters: is it UTF-16 without its byte-order mark? Save it as UTF-8"
+    )]
+    NotText,
     /// An unknown label name.
     #[error("unknown label {0:?} (expected one of article, related, recent, directory, copyright, other)")]
     UnknownLabel(String),

@@ -187,7 +187,7 @@ impl Page {
     pub fn from_text_bytes(bytes: Vec<u8>, limits: PageLimits) -> Result<Page> {
         check_size(bytes.len(), limits)?;
         let bytes = decode::gunzip_if_needed(bytes, limits.max_bytes)?;
-        Page::from_text(&decode::decode_text(&bytes).text, limits)
+        Page::from_text(&decode::decode_text(&bytes)?.text, limits)
     }
 
     /// Segment a plain-text page.

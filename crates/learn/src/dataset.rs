@@ -338,22 +338,18 @@ fn list_folder(root: &Path) -> Result<Vec<Entry>> {
 
 /// A page's gold article text, decoded as a plain-text page is
 /// ([`chaff_extract::decode::decode_text`]: a byte-order mark, else UTF-8, else a guess).
-/// Text that holds NUL characters is refused: it is UTF-16 without its byte-order mark,
-/// or with one a conversion mangled, and read as UTF-8 its words would be single letters
-/// that match nothing on the page, so the page would score 0 and teach that nothing is
-/// article.
+/// Text that holds NUL characters is refused: read as UTF-8 its words would be single
+/// letters that match nothing on the page, so the page would score 0 and teach that
+/// nothing is article.
 fn gold_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|err| Error::io(path, err))?;
-    let text = chaff_extract::decode::decode_text(&bytes).text;
-    if text.contains('\0') {
-        return Err(Error::dataset(
-            path,
-            "the gold article text holds NUL characters: is it UTF-16 without its byte-order \
-             mark? Save it as UTF-8"
-                .to_string(),
-        ));
+    match chaff_extract::decode::decode_text(&bytes) {
+        Ok(decoded) => Ok(decoded.text),
+        Err(source) => Err(Error::Page {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
-    Ok(text)
 }
 
 fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
