@@ -6,10 +6,14 @@
 # usage: bench/compare.sh [SET] [LIMIT] [KIND] [MODEL...]
 #   SET    a folder of ../shared/corpus with a manifest (default: article-only)
 #   LIMIT  at most this many pages (default: 400)
-#   KIND   all (default), or news: only news and blog article pages (the collections
-#          gathered from news sites, l3s-gn1 and dragnet, and pages WCXB types `article`)
+#   KIND   all (default); news: only news and blog article pages (the collections
+#          gathered from news sites, l3s-gn1 and dragnet, and pages WCXB types `article`);
+#          or wcxb: only WCXB pages, of every page type (article, service, forum,
+#          listing, product, collection, documentation)
 #   MODEL  more model files (`chaff train --out`) to score beside the default, each in a
 #          row of its own on the same pages
+# CHAFF_ROW_ARGS, when set, adds a row of the default model run with these `chaff
+# classify` options too, e.g. CHAFF_ROW_ARGS="--prior-rescue 0.5".
 # Pages whose outlet the default model (or a MODEL) trained on (six-class pages and the
 # article prior's pages) are left out, so every page is from an
 # outlet chaff never saw. The peers live in a throwaway virtualenv (target/peers-venv);
@@ -18,7 +22,7 @@ set -euo pipefail
 set_name=${1:-article-only}
 limit=${2:-400}
 kind=${3:-all}
-case "$kind" in all|news) ;; *) echo "KIND is all or news, not $kind" >&2; exit 2 ;; esac
+case "$kind" in all|news|wcxb) ;; *) echo "KIND is all, news or wcxb, not $kind" >&2; exit 2 ;; esac
 . "$(dirname "$0")/models.sh"
 models_from "${@:4}"
 cd "$(dirname "$0")/.."
@@ -64,6 +68,8 @@ for line in open(os.path.join(src, "manifest.jsonl")):
         continue
     if kind == "news" and not is_news(r):
         continue
+    if kind == "wcxb" and r.get("source") != "wcxb":
+        continue
     for k in ("html", "article", "file"):
         if k in r:
             r[k] = os.path.abspath(os.path.join(src, r[k]))
@@ -74,20 +80,30 @@ with open(os.path.join(dst, "manifest.jsonl"), "w") as f:
         f.write(json.dumps(r) + "\n")
 print(f"{len(rows)} held-out pages from {len({r.get('domain') for r in rows})} outlets", file=sys.stderr)
 PY
-echo "date: $(date -u +%Y-%m-%d), command: bench/compare.sh $set_name $limit $kind${4:+ ${*:4}}"
+echo "date: $(date -u +%Y-%m-%d), command: ${CHAFF_ROW_ARGS:+CHAFF_ROW_ARGS=\"$CHAFF_ROW_ARGS\" }bench/compare.sh $set_name $limit $kind${4:+ ${*:4}}"
 "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
   --systems trafilatura,readability,justext,boilerpy3,resiliparse,html_text \
   --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1" --json "$work/report.json"
-for m in "${models[@]}"; do
+# one more row in the report: extra_row NAME ARGS... (the chaff classify options of that row)
+extra_row() {
+  local name=$1
+  shift
   "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
-    --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1 --model $m" --json "$work/model.json"
-  "$venv/bin/python" - "$work/report.json" "$work/model.json" "$m" <<'PY'
-import json, os, sys
+    --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1 $*" --json "$work/row.json"
+  "$venv/bin/python" - "$work/report.json" "$work/row.json" "$name" <<'PY'
+import json, sys
 report, extra = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-report[f"chaff ({os.path.basename(sys.argv[3])})"] = extra["chaff"]
+report[f"chaff ({sys.argv[3]})"] = extra["chaff"]
 json.dump(report, open(sys.argv[1], "w"), indent=1)
 PY
+}
+for m in "${models[@]}"; do
+  extra_row "$(basename "$m")" --model "$m"
 done
+if [ -n "${CHAFF_ROW_ARGS:-}" ]; then
+  # shellcheck disable=SC2086 # the options are words on purpose
+  extra_row "$CHAFF_ROW_ARGS" $CHAFF_ROW_ARGS
+fi
 "$venv/bin/python" - "$work/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
