@@ -777,6 +777,18 @@ fn write_fold(dir: &Path, f: usize, model: &serde_json::Value) {
     gz.finish().unwrap();
 }
 
+/// Make the two fold models in `dir` as they were written before they recorded the
+/// outlets they held out, with `change` made to their `held_out_fold` too.
+fn forget_held_out_outlets(dir: &Path, change: impl Fn(&mut serde_json::Value)) {
+    for f in 1..=2 {
+        let mut m = read_fold(dir, f);
+        let held_out = &mut m["training"]["held_out_fold"];
+        held_out.as_object_mut().unwrap().remove("outlets");
+        change(held_out);
+        write_fold(dir, f, &m);
+    }
+}
+
 #[test]
 fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
     let dir = tempfile::tempdir().unwrap();
@@ -798,9 +810,14 @@ fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
             "fold {f} trained on other outlets"
         );
         assert_eq!(x["params"]["seed"], 2, "the fold model's training seed");
+        let held_out = &x["training"]["held_out_fold"];
         assert_eq!(
-            x["training"]["held_out_fold"],
-            serde_json::json!({"fold": f, "folds": 2, "seed": 42})
+            (&held_out["fold"], &held_out["folds"], &held_out["seed"]),
+            (&f.into(), &2.into(), &42.into())
+        );
+        assert_eq!(
+            held_out["outlets"], b["training"]["held_out_fold"]["outlets"],
+            "fold {f} held out other outlets"
         );
     }
     // the saved folds are found again by the seed that drew them, not the training seed
@@ -817,13 +834,10 @@ fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
         report,
         serde_json::from_slice::<serde_json::Value>(&again.stdout).unwrap()
     );
-    // with the folds' seed changed, pages fall in folds whose model trained on their
-    // outlet: refused, naming a page
-    for f in 1..=2 {
-        let mut m = read_fold(&fixed, f);
-        m["training"]["held_out_fold"]["seed"] = 2.into();
-        write_fold(&fixed, f, &m);
-    }
+    // fold models that do not record their held-out outlets (written before they did)
+    // draw the folds again by their seed; with that seed changed, pages fall in folds
+    // whose model trained on their outlet: refused, naming a page
+    forget_held_out_outlets(&fixed, |held_out| held_out["seed"] = 2.into());
     let o = chaff!("eval", "--folds", &fixed, "--data", "datasets/mini");
     assert!(
         !o.status.success(),
@@ -838,6 +852,52 @@ fn fold_seed_holds_out_the_same_pages_for_another_training_seed() {
     let o = chaff!("eval", "--fold-seed", "3", "--data", "datasets/mini");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--cv-by-domain"), "{}", stderr(&o));
+}
+
+/// Fold models record the outlets they held out, so their held-out pages are found again
+/// when a page of the run can no longer be read, which moves the folds drawn anew.
+#[test]
+fn saved_folds_find_their_pages_when_one_can_no_longer_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (folds, report) = cv_mini_in(dir.path(), "folds", &[]);
+    // datasets/mini with the gazette's page gone
+    let fewer = dir.path().join("fewer");
+    std::fs::create_dir(&fewer).unwrap();
+    for entry in std::fs::read_dir(root().join("datasets/mini")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "gazette.html" {
+            std::fs::copy(&path, fewer.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let o = chaff!("eval", "--folds", &folds, "--data", &fewer, "--json");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gazette.html"), "{}", stderr(&o));
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let outlets = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["outlets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["outlet"] != "example.de")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(again["pages"], 3);
+    assert_eq!(
+        outlets(&again),
+        outlets(&report),
+        "the other pages are scored by the models that held them out in the run"
+    );
+    // without the record the folds are drawn again from the three pages, and on these
+    // pages that puts one in a fold whose model trained on its outlet
+    forget_held_out_outlets(&folds, |_| {});
+    let o = chaff!("eval", "--folds", &folds, "--data", &fewer);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("trained on its outlet"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Two cross-validations on the same folds, given to --folds together, score what a

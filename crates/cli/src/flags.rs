@@ -374,7 +374,9 @@ pub struct EvalArgs {
     pub model: Option<PathBuf>,
     /// Score the held-out pages of a cross-validation again with the fold models that
     /// --save-folds wrote into DIR, each page by the model its fold held it out of (give
-    /// the same --data). No training: the page rules below can be tried in minutes.
+    /// the same --data; the fold models record the outlets they held out, so a page that
+    /// can no longer be read leaves the others in their folds). No training: the page
+    /// rules below can be tried in minutes.
     /// Given more than once (cross-validations on the same folds, --fold-seed, with other
     /// training seeds), each page is predicted by the pool of its fold's models: what a
     /// model of that many --members would score.

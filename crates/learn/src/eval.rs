@@ -789,10 +789,19 @@ pub fn cross_validate(
                 )));
             }
             let mut model = params.fit_pages(&train, &|_| {})?;
+            let mut held_out: Vec<String> = outlets
+                .iter()
+                .zip(&folds)
+                .filter(|(_, &g)| g == f)
+                .map(|(o, _)| o.to_string())
+                .collect();
+            held_out.sort();
+            held_out.dedup();
             model.training.held_out_fold = Some(HeldOutFold {
                 fold: f + 1,
                 folds: k,
                 seed: fold_seed,
+                outlets: held_out,
             });
             if let Some(dir) = save_folds {
                 model.save(&dir.join(fold_file(f)))?;
@@ -887,16 +896,11 @@ pub fn fold_seed(models: &[Model]) -> Result<u64> {
             ),
         ));
     }
-    match model_1.training.held_out_fold {
+    match &model_1.training.held_out_fold {
         Some(first) => {
             for (f, m) in models.iter().enumerate() {
-                let expected = HeldOutFold {
-                    fold: f + 1,
-                    folds: k,
-                    seed: first.seed,
-                };
-                match m.training.held_out_fold {
-                    Some(h) if h == expected => {}
+                match &m.training.held_out_fold {
+                    Some(h) if (h.fold, h.folds, h.seed) == (f + 1, k, first.seed) => {}
                     Some(h) => {
                         return Err(not_one(
                             f,
@@ -929,14 +933,53 @@ pub fn fold_seed(models: &[Model]) -> Result<u64> {
     }
 }
 
+/// The fold that held out each page of `data`: looked up in the held-out outlets the
+/// fold models record, or, for fold models written before they recorded them, drawn
+/// again from `data`'s pages with `seed` (the same folds only when the pages are the
+/// run's). A page whose outlet no fold held out was not in the cross-validation.
+fn held_out_folds(models: &[Model], data: &Dataset, seed: u64) -> Result<Vec<usize>> {
+    let recorded: Option<Vec<&[String]>> = models
+        .iter()
+        .map(|m| {
+            m.training
+                .held_out_fold
+                .as_ref()
+                .map(|h| h.outlets.as_slice())
+                .filter(|o| !o.is_empty())
+        })
+        .collect();
+    let Some(recorded) = recorded else {
+        let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
+        let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
+        return Ok(folds_by_outlet(&outlets, &sizes, models.len(), seed));
+    };
+    data.pages
+        .iter()
+        .map(|page| {
+            recorded
+                .iter()
+                .position(|o| o.binary_search(&page.outlet).is_ok())
+                .ok_or_else(|| {
+                    crate::Error::Params(format!(
+                        "page {} (outlet {}) was held out by no fold: its outlet was not in \
+                         the cross-validation that made the fold models",
+                        page.id, page.outlet
+                    ))
+                })
+        })
+        .collect()
+}
+
 /// Score the held-out pages of a cross-validation again with the fold models it saved
 /// (`save_folds` of [`cross_validate`]; `models[f]` is fold `f`'s): the folds are drawn
 /// again from the same pages and the seed that drew them, and each page is predicted by
-/// the model its fold held it out of. Options that act after prediction (the models'
-/// `params`) can be changed before the call; with them unchanged, the scores are the
-/// cross-validation's. Fails when the models are not the folds of one cross-validation
-/// in order, or when a page's fold model trained on the page's outlet (the models were
-/// made from other pages).
+/// the model its fold held it out of (fold models record the outlets they held out;
+/// for older ones the folds are drawn again, which finds the same folds only on the
+/// same pages). Options that act after prediction (the models' `params`) can be changed
+/// before the call; with them unchanged, the scores are the cross-validation's. Fails
+/// when the models are not the folds of one cross-validation in order, when a page's
+/// outlet was in none of the folds, or when a page's fold model trained on the page's
+/// outlet (the models were made from other pages).
 pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
     let k = models.len();
     if k < 2 {
@@ -945,9 +988,7 @@ pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
         )));
     }
     let seed = fold_seed(models)?;
-    let outlets: Vec<&str> = data.pages.iter().map(|p| p.outlet.as_str()).collect();
-    let sizes: Vec<usize> = data.pages.iter().map(|p| p.html.len()).collect();
-    let folds = folds_by_outlet(&outlets, &sizes, k, seed);
+    let folds = held_out_folds(models, data, seed)?;
     for (page, &f) in data.pages.iter().zip(&folds) {
         let t = &models[f].training;
         if t.outlets.binary_search(&page.outlet).is_ok()
@@ -955,7 +996,9 @@ pub fn evaluate_folds(models: &[Model], data: &Dataset) -> Result<Scorer> {
         {
             return Err(crate::Error::Params(format!(
                 "page {} (outlet {}) falls in fold {}, but that fold's model trained on its \
-                 outlet: the fold models were made from other pages or another number of folds",
+                 outlet: the fold models were made from other pages or another number of \
+                 folds, or, as they do not record the outlets they held out, a page of their \
+                 run is missing and the folds drawn again moved",
                 page.id,
                 page.outlet,
                 f + 1

@@ -407,7 +407,7 @@ pub struct TrainingSummary {
 }
 
 /// One fold of a cross-validation by outlet: the pages a fold model did not train on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldOutFold {
     /// The fold, counted from 1 (as in `fold-1.json.gz`).
     pub fold: usize,
@@ -415,6 +415,22 @@ pub struct HeldOutFold {
     pub folds: usize,
     /// The seed that drew the folds.
     pub seed: u64,
+    /// The outlets of the pages the fold held out, sorted, so that the held-out pages can
+    /// be found again when the pages read differ from the run's (a page that can no
+    /// longer be read moves the folds drawn anew). Empty in fold models written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outlets: Vec<String>,
+}
+
+impl HeldOutFold {
+    /// The same fold of the same cross-validation: fold, number of folds and seed agree,
+    /// and the held-out outlets where both record them.
+    pub fn same_fold(&self, other: &HeldOutFold) -> bool {
+        (self.fold, self.folds, self.seed) == (other.fold, other.folds, other.seed)
+            && (self.outlets.is_empty()
+                || other.outlets.is_empty()
+                || self.outlets == other.outlets)
+    }
 }
 
 /// A fitted model, as stored in a model file.
@@ -1472,20 +1488,21 @@ impl Model {
             if !same_params {
                 return differs("parameters");
             }
-            if (
-                a.pages,
-                a.blocks,
-                &a.words_per_label,
-                &a.outlets,
-                a.held_out_fold,
-            ) != (
-                b.pages,
-                b.blocks,
-                &b.words_per_label,
-                &b.outlets,
-                b.held_out_fold,
-            ) {
+            let same_fold = match (&a.held_out_fold, &b.held_out_fold) {
+                (None, None) => true,
+                (Some(x), Some(y)) => x.same_fold(y),
+                _ => false,
+            };
+            if (a.pages, a.blocks, &a.words_per_label, &a.outlets)
+                != (b.pages, b.blocks, &b.words_per_label, &b.outlets)
+                || !same_fold
+            {
                 return differs("training pages");
+            }
+            if let (Some(x), Some(y)) = (&mut joined.training.held_out_fold, &b.held_out_fold) {
+                if x.outlets.is_empty() {
+                    x.outlets = y.outlets.clone();
+                }
             }
             joined.training.article_prior_pages += b.article_prior_pages;
             let outlets = &mut joined.training.article_prior_outlets;
