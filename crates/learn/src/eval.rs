@@ -971,11 +971,11 @@ fn held_out_folds(models: &[Model], data: &Dataset, seed: u64) -> Result<Vec<usi
 }
 
 /// Score the held-out pages of a cross-validation again with the fold models it saved
-/// (`save_folds` of [`cross_validate`]; `models[f]` is fold `f`'s): the folds are drawn
-/// again from the same pages and the seed that drew them, and each page is predicted by
-/// the model its fold held it out of (fold models record the outlets they held out;
-/// for older ones the folds are drawn again, which finds the same folds only on the
-/// same pages). Options that act after prediction (the models' `params`) can be changed
+/// (`save_folds` of [`cross_validate`]; `models[f]` is fold `f`'s): each page is
+/// predicted by the model whose fold held it out, found in the outlets the fold models
+/// record (older fold models do not: for them the folds are drawn again from the pages
+/// and the seed that drew them, which finds the run's folds only on the run's pages).
+/// Options that act after prediction (the models' `params`) can be changed
 /// before the call; with them unchanged, the scores are the cross-validation's. Fails
 /// when the models are not the folds of one cross-validation in order, when a page's
 /// outlet was in none of the folds, or when a page's fold model trained on the page's

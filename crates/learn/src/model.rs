@@ -425,7 +425,7 @@ pub struct HeldOutFold {
 impl HeldOutFold {
     /// The same fold of the same cross-validation: fold, number of folds and seed agree,
     /// and the held-out outlets where both record them.
-    pub fn same_fold(&self, other: &HeldOutFold) -> bool {
+    fn same_fold(&self, other: &HeldOutFold) -> bool {
         (self.fold, self.folds, self.seed) == (other.fold, other.folds, other.seed)
             && (self.outlets.is_empty()
                 || other.outlets.is_empty()
@@ -1498,11 +1498,6 @@ impl Model {
                 || !same_fold
             {
                 return differs("training pages");
-            }
-            if let (Some(x), Some(y)) = (&mut joined.training.held_out_fold, &b.held_out_fold) {
-                if x.outlets.is_empty() {
-                    x.outlets = y.outlets.clone();
-                }
             }
             joined.training.article_prior_pages += b.article_prior_pages;
             let outlets = &mut joined.training.article_prior_outlets;
