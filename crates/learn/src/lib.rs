@@ -21,7 +21,7 @@ pub mod model;
 pub mod outlet;
 mod trees;
 
-pub use dataset::{Dataset, LabelledPage, PageGold, Prepared};
+pub use dataset::{Dataset, LabelledPage, MarkedText, PageGold, Prepared};
 pub use error::{Error, Result};
 pub use eval::{EvalReport, Scorer};
 pub use learner::LearnerParams;
