@@ -532,6 +532,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
             "1.5",
             "self_training_confidence",
         ),
+        ("--marked-texts", "NaN", "marked_texts"),
     ] {
         let out = dir.path().join("never.json");
         let o = chaff!(

@@ -228,6 +228,13 @@ pub struct LearnerArgs {
         default_value_t = ModelParams::default().self_training_confidence
     )]
     pub self_training_confidence: f64,
+    /// Train the HTML head also on the article-text pages whose manifest names the text
+    /// of their comments ("comments", read as `other`) or related content ("related",
+    /// `related`), none the article prior trained on: their article blocks from the gold
+    /// text and blocks found in a marked text with its label, each weighing WEIGHT per
+    /// word (a block-labelled page's weigh 1); every other block left out (0: off).
+    #[arg(long, value_name = "WEIGHT", default_value_t = ModelParams::default().marked_texts)]
+    pub marked_texts: f32,
     /// How the blocks of article-text-only pages are matched to their gold article text
     /// for the article prior (and self-training).
     #[arg(long, value_enum, default_value_t = ModelParams::default().article_match.into())]
@@ -278,6 +285,7 @@ impl LearnerArgs {
             .members(self.members)
             .self_training_pages(self.self_training_pages)
             .self_training_confidence(self.self_training_confidence)
+            .marked_texts(self.marked_texts)
             .article_match(self.article_match.into()))
     }
 

@@ -130,6 +130,17 @@ pub struct ModelParams {
     /// must have for the block to count (see [`self_training_pages`](Self::self_training_pages)).
     #[serde(default)]
     pub self_training_confidence: f64,
+    /// Marked texts in the HTML head: the article-text pages whose source marked other
+    /// regions than the article ([`MarkedText`](crate::dataset::MarkedText): Dragnet's comments, `other`; L3S-GN1's
+    /// related content, `related`), none that the article prior trained on, join its
+    /// training pages. A block of such a page is `article` where the gold article text
+    /// says so ([`article_targets`]), else takes a marked text's label where at least
+    /// half its words are found in that text ([`marked_targets`]); those blocks weigh
+    /// this much per word (a gold page's block weighs 1), every other block 0, as its
+    /// fine label is not known. 0 (the default, and what older model files read as)
+    /// turns it off.
+    #[serde(default)]
+    pub marked_texts: f32,
     /// How the blocks of an article-text-only page are matched to its gold text
     /// ([`article_targets`]); the article prior and self-training learn from the result.
     /// Older model files read it as [`ArticleMatch::Words`], the only rule they knew.
@@ -159,6 +170,7 @@ impl Default for ModelParams {
             members: 1,
             self_training_pages: 0,
             self_training_confidence: 0.6,
+            marked_texts: 0.0,
             article_match: ArticleMatch::Words,
             seed: 42,
         }
@@ -317,6 +329,13 @@ impl ModelParams {
         self
     }
 
+    /// Set the weight of the blocks of article-text pages that their gold or marked
+    /// texts label for the HTML head (0 turns it off; see [`ModelParams::marked_texts`]).
+    pub fn marked_texts(mut self, weight: f32) -> Self {
+        self.marked_texts = weight;
+        self
+    }
+
     /// Set how the blocks of article-text-only pages are matched to their gold text.
     pub fn article_match(mut self, rule: ArticleMatch) -> Self {
         self.article_match = rule;
@@ -361,6 +380,11 @@ impl ModelParams {
                 "self_training_confidence must be in [0, 1]".into(),
             ));
         }
+        if !(self.marked_texts.is_finite() && self.marked_texts >= 0.0) {
+            return Err(Error::Params(
+                "marked_texts must be a finite weight of at least 0".into(),
+            ));
+        }
         Ok(ValidModelParams(self))
     }
 }
@@ -400,6 +424,10 @@ pub struct TrainingSummary {
     /// each member that drew it).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub self_trained_pages: usize,
+    /// Article-text pages whose marked texts the HTML head trained on
+    /// ([`ModelParams::marked_texts`]; counted per member, as above).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub marked_pages: usize,
     /// When the model is one fold's of a cross-validation: which fold, so that its
     /// held-out pages can be found again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -581,6 +609,7 @@ impl ValidModelParams {
         let mut members = Vec::with_capacity(p.members);
         let mut prior_pages: Vec<&LabelledPage> = Vec::new();
         let mut self_trained = 0;
+        let mut marked = 0;
         for k in 0..p.members {
             if p.members > 1 {
                 progress(&format!("member {} of {}", k + 1, p.members));
@@ -589,10 +618,12 @@ impl ValidModelParams {
                 seed: member_seed(p.seed, k),
                 ..p.clone()
             });
-            let (m, pages_of_prior, drawn) = member.fit_member(all, &pages, progress)?;
+            let (m, pages_of_prior, (drawn, marked_pages)) =
+                member.fit_member(all, &pages, progress)?;
             members.push(m);
             prior_pages.extend(pages_of_prior);
             self_trained += drawn;
+            marked += marked_pages;
         }
         let mut words_per_label = BTreeMap::new();
         let mut blocks = 0;
@@ -628,6 +659,7 @@ impl ValidModelParams {
                     o
                 },
                 self_trained_pages: self_trained,
+                marked_pages: marked,
                 held_out_fold: None,
             },
             members,
@@ -636,13 +668,14 @@ impl ValidModelParams {
 
     /// One member, trained with these parameters' seed: its article prior (from the
     /// article-text-only pages of `all`, which it returns), cue table and heads (from the
-    /// block-labelled `pages`).
+    /// block-labelled `pages`, and the marked or self-trained pages of `all`, whose
+    /// numbers it returns).
     fn fit_member<'a>(
         &self,
         all: &[&'a LabelledPage],
         pages: &[&LabelledPage],
         progress: &dyn Fn(&str),
-    ) -> Result<(Member, Vec<&'a LabelledPage>, usize)> {
+    ) -> Result<(Member, Vec<&'a LabelledPage>, (usize, usize))> {
         let p = &self.0;
         let (article_prior, prior_pages) = if p.article_prior {
             self.fit_article_prior(all, progress)?
@@ -661,31 +694,56 @@ impl ValidModelParams {
         } else {
             (None, with_priors)
         };
-        let html_views: Vec<(&Prepared, &[Label])> = augmented
+        // the rows the HTML head reads for a page it did not see in the cue table: the
+        // prior's column and the full cue table's, neither of which trained on the page
+        let head_rows = |pg: &LabelledPage| {
+            let r = with_prior(article_prior.as_ref(), &pg.html);
+            match &cues {
+                Some(table) => with_columns(&r, table.columns(&pg.html).view()),
+                None => r,
+            }
+        };
+        let marked = if p.marked_texts > 0.0 {
+            draw_marked(all, &prior_pages)
+        } else {
+            Vec::new()
+        };
+        let marked_rows: Vec<Prepared> = marked.iter().map(|pg| head_rows(pg)).collect();
+        let marked_labels: Vec<(Vec<Label>, Vec<f32>)> = marked
+            .iter()
+            .map(|pg| {
+                let (labels, known) = marked_targets(pg, p.article_match);
+                let weights = known.into_iter().map(|k| k * p.marked_texts).collect();
+                (labels, weights)
+            })
+            .collect();
+        let mut html_views: Vec<(&Prepared, &[Label])> = augmented
             .iter()
             .zip(pages)
             .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
             .collect();
-        let mut html = self.fit_head(&html_views, &[], &outlets, progress)?;
+        let mut html_scales: Vec<&[f32]> = vec![&[]; html_views.len()];
+        let mut html_outlets = outlets.clone();
+        if !marked.is_empty() {
+            progress(&format!("marked texts of {} pages", marked.len()));
+            html_views.extend(
+                marked_rows
+                    .iter()
+                    .zip(&marked_labels)
+                    .map(|(r, (l, _))| (r, l.as_slice())),
+            );
+            html_scales.extend(marked_labels.iter().map(|(_, w)| w.as_slice()));
+            html_outlets.extend(marked.iter().map(|pg| pg.outlet.as_str()));
+        }
+        let mut html = self.fit_head(&html_views, &html_scales, &html_outlets, progress)?;
         let drawn = if p.self_training_pages > 0 {
-            self.draw_self_training(all, &prior_pages)
+            self.draw_self_training(all, &prior_pages, &marked)
         } else {
             Vec::new()
         };
         if !drawn.is_empty() {
             progress(&format!("self-training on {} pages", drawn.len()));
-            // the rows the HTML head reads: the prior's column and the full cue table's,
-            // neither of which trained on these pages
-            let rows: Vec<Prepared> = drawn
-                .iter()
-                .map(|pg| {
-                    let r = with_prior(article_prior.as_ref(), &pg.html);
-                    match &cues {
-                        Some(table) => with_columns(&r, table.columns(&pg.html).view()),
-                        None => r,
-                    }
-                })
-                .collect();
+            let rows: Vec<Prepared> = drawn.iter().map(|pg| head_rows(pg)).collect();
             let labelled: Vec<(Vec<Label>, Vec<f32>)> = drawn
                 .iter()
                 .zip(&rows)
@@ -704,9 +762,9 @@ impl ValidModelParams {
                     .zip(&labelled)
                     .map(|(r, (l, _))| (r, l.as_slice())),
             );
-            let mut scales: Vec<&[f32]> = vec![&[]; html_views.len()];
+            let mut scales = html_scales.clone();
             scales.extend(labelled.iter().map(|(_, w)| w.as_slice()));
-            let mut all_outlets = outlets.clone();
+            let mut all_outlets = html_outlets.clone();
             all_outlets.extend(drawn.iter().map(|pg| pg.outlet.as_str()));
             html = self.fit_head(&views, &scales, &all_outlets, progress)?;
         }
@@ -733,20 +791,25 @@ impl ValidModelParams {
                 text,
             },
             prior_pages,
-            drawn.len(),
+            (drawn.len(), marked.len()),
         ))
     }
 
     /// The article-text-only pages of `all` the HTML head self-trains on: up to
-    /// [`ModelParams::self_training_pages`], one per outlet, none of `prior_pages`, drawn
-    /// by the seed.
+    /// [`ModelParams::self_training_pages`], one per outlet, none of `prior_pages` or
+    /// `marked`, drawn by the seed.
     fn draw_self_training<'a>(
         &self,
         all: &[&'a LabelledPage],
         prior_pages: &[&LabelledPage],
+        marked: &[&LabelledPage],
     ) -> Vec<&'a LabelledPage> {
         let p = &self.0;
-        let taken: HashSet<&str> = prior_pages.iter().map(|pg| pg.id.as_str()).collect();
+        let taken: HashSet<&str> = prior_pages
+            .iter()
+            .chain(marked)
+            .map(|pg| pg.id.as_str())
+            .collect();
         let mut candidates: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -984,6 +1047,70 @@ pub fn article_targets(page: &LabelledPage, rule: ArticleMatch) -> Vec<Label> {
             }
         })
         .collect()
+}
+
+/// The article-text pages of `all` with marked texts ([`ModelParams::marked_texts`]),
+/// none of `prior_pages`, in id order.
+fn draw_marked<'a>(
+    all: &[&'a LabelledPage],
+    prior_pages: &[&LabelledPage],
+) -> Vec<&'a LabelledPage> {
+    let taken: HashSet<&str> = prior_pages.iter().map(|pg| pg.id.as_str()).collect();
+    let mut pages: Vec<&LabelledPage> = all
+        .iter()
+        .copied()
+        .filter(|pg| {
+            matches!(pg.gold, PageGold::ArticleWords(_))
+                && !pg.marked.is_empty()
+                && !pg.html.is_empty()
+                && !taken.contains(pg.id.as_str())
+        })
+        .collect();
+    pages.sort_by(|a, b| a.id.cmp(&b.id));
+    pages
+}
+
+/// Labels and weights of the blocks of a page with marked texts
+/// ([`ModelParams::marked_texts`]): `article` (weight 1) where [`article_targets`] says
+/// so; else the label of the first marked text that holds at least half the block's
+/// words, weight 1; else `other`, weight 0. A marked text's words are used once each, in
+/// page order, by the blocks that are not article (so a story's words do not use up
+/// those of a related headline that repeats them).
+pub fn marked_targets(page: &LabelledPage, rule: ArticleMatch) -> (Vec<Label>, Vec<f32>) {
+    let article = article_targets(page, rule);
+    let blocks: Vec<Vec<String>> = page
+        .texts
+        .iter()
+        .zip(&article)
+        .map(|(t, target)| match target {
+            Label::Article => Vec::new(),
+            _ => chaff_extract::text::words(t).collect(),
+        })
+        .collect();
+    let found: Vec<(Label, Vec<bool>)> = page
+        .marked
+        .iter()
+        .map(|m| (m.label, words_found(&blocks, &m.words)))
+        .collect();
+    let mut at = 0;
+    blocks
+        .iter()
+        .zip(article)
+        .map(|(words, target)| {
+            let span = at..at + words.len();
+            at += words.len();
+            if target == Label::Article {
+                return (Label::Article, 1.0);
+            }
+            found
+                .iter()
+                .find(|(_, f)| {
+                    !words.is_empty()
+                        && f[span.clone()].iter().filter(|&&x| x).count() * 2 >= words.len()
+                })
+                .map_or((Label::Other, 0.0), |(label, _)| (*label, 1.0))
+        })
+        .unzip()
 }
 
 /// For each word of `blocks` in page order: whether the bag of `gold` words still holds
@@ -2283,20 +2410,118 @@ mod tests {
         assert_eq!(read.article_match, ArticleMatch::Words);
     }
 
+    /// Quick parameters under which the article prior draws one article-text page, with
+    /// `set` setting the option under test.
+    fn one_prior_page(set: impl FnOnce(ModelParams) -> ModelParams) -> ValidModelParams {
+        set(ModelParams::default()
+            .learner(quick_boosted())
+            .article_prior_pages(1)
+            .seed(7))
+        .check()
+        .unwrap()
+    }
+
+    /// Each block's six probabilities of `page` by `model`.
+    fn probabilities(model: &Model, page: &Prepared) -> Vec<[f64; 6]> {
+        model
+            .predict(page, false)
+            .iter()
+            .map(|p| p.probabilities)
+            .collect()
+    }
+
+    /// Article-text pages of three outlets whose manifest also names their comments'
+    /// and related content's texts.
+    fn marked_pages(dir: &Path) -> Dataset {
+        let mut manifest = String::new();
+        for (i, outlet) in ["a.example", "b.example", "c.example"].iter().enumerate() {
+            let body = format!(
+                "Story {i} tells how the council met on Tuesday and what it decided \
+                 about the bridge, the school and the new market square."
+            );
+            let comment = format!("I walked across that bridge every day for {i} years, lovely");
+            let html = format!(
+                "<html><body><nav><a href=/>Home</a> <a href=/world>World</a></nav>\
+                 <p>{body}</p><h2>Related</h2><ul><li><a href=/x>Council votes on \
+                 bridge</a></li></ul><div class=comments><p>{comment}</p>\
+                 <p>Reply</p></div><footer>Copyright 2026</footer></body></html>"
+            );
+            for (name, text) in [
+                ("html", html),
+                ("txt", body),
+                ("comments", format!("{comment}\nposted by reader {i}")),
+                ("related", "Council votes on bridge".to_string()),
+            ] {
+                std::fs::write(dir.join(format!("{i}.{name}")), text).unwrap();
+            }
+            manifest.push_str(&format!(
+                "{{\"id\":\"m{i}\",\"html\":\"{i}.html\",\"article\":\"{i}.txt\",\
+                 \"comments\":\"{i}.comments\",\"related\":\"{i}.related\",\
+                 \"domain\":\"{outlet}\"}}\n"
+            ));
+        }
+        std::fs::write(dir.join("manifest.jsonl"), manifest).unwrap();
+        let loaded = Dataset::load(dir, PageLimits::default()).unwrap();
+        assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
+        loaded.dataset
+    }
+
+    #[test]
+    fn marked_texts_label_the_blocks_they_hold_and_leave_the_rest_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = marked_pages(dir.path());
+        let page = &data.pages[1];
+        let (labels, weights) = marked_targets(page, ArticleMatch::Words);
+        let got: Vec<(&str, Label, f32)> = page
+            .texts
+            .iter()
+            .zip(labels.iter().zip(&weights))
+            .map(|(t, (l, w))| (t.as_str(), *l, *w))
+            .collect();
+        let want = [
+            ("Home World", Label::Other, 0.0),
+            (data.pages[1].texts[1].as_str(), Label::Article, 1.0),
+            ("Related", Label::Other, 0.0),
+            ("Council votes on bridge", Label::Related, 1.0),
+            (data.pages[1].texts[4].as_str(), Label::Other, 1.0),
+            // one word, not in the comments' text: not known
+            ("Reply", Label::Other, 0.0),
+            ("Copyright 2026", Label::Other, 0.0),
+        ];
+        assert_eq!(got, want);
+        assert!(got[1].0.starts_with("Story 1 tells"));
+        assert!(got[4].0.starts_with("I walked across"));
+    }
+
+    #[test]
+    fn marked_texts_train_the_html_head_on_pages_the_prior_did_not_draw() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = mini();
+        data.pages.extend(marked_pages(dir.path()).pages);
+        let params = |weight: f32| one_prior_page(|p| p.marked_texts(weight));
+        let plain = params(0.0).fit(&data, &|_| {}).unwrap();
+        let marked = params(1.0).fit(&data, &|_| {}).unwrap();
+        assert_eq!(plain.training.marked_pages, 0);
+        // the prior drew one of the three pages
+        assert_eq!(marked.training.article_prior_pages, 1);
+        assert_eq!(marked.training.marked_pages, 2);
+        let page = &data.pages[0].html;
+        assert_ne!(probabilities(&plain, page), probabilities(&marked, page));
+        let again = params(1.0).fit(&data, &|_| {}).unwrap();
+        assert!(again.to_json().unwrap() == marked.to_json().unwrap());
+        assert!(ModelParams::default().marked_texts(-1.0).check().is_err());
+        assert!(ModelParams::default()
+            .marked_texts(f32::NAN)
+            .check()
+            .is_err());
+    }
+
     #[test]
     fn self_training_adds_article_text_pages_of_outlets_the_prior_did_not_draw() {
         let dir = tempfile::tempdir().unwrap();
         let mut data = mini();
         data.pages.extend(article_text_pages(dir.path()).pages);
-        let params = |pages: usize| {
-            ModelParams::default()
-                .learner(quick_boosted())
-                .article_prior_pages(1)
-                .self_training_pages(pages)
-                .seed(7)
-                .check()
-                .unwrap()
-        };
+        let params = |pages: usize| one_prior_page(|p| p.self_training_pages(pages));
         let plain = params(0).fit(&data, &|_| {}).unwrap();
         let trained = params(10).fit(&data, &|_| {}).unwrap();
         assert_eq!(plain.training.self_trained_pages, 0);
@@ -2317,13 +2542,7 @@ mod tests {
         // the self-trained pages changed the HTML head, and the same seed trains the same
         // model again
         let page = &data.pages[0].html;
-        let probs = |m: &Model| -> Vec<[f64; 6]> {
-            m.predict(page, false)
-                .iter()
-                .map(|p| p.probabilities)
-                .collect()
-        };
-        assert_ne!(probs(&plain), probs(&trained));
+        assert_ne!(probabilities(&plain, page), probabilities(&trained, page));
         let again = params(10).fit(&data, &|_| {}).unwrap();
         assert!(again.to_json().unwrap() == trained.to_json().unwrap());
     }
