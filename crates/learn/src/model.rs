@@ -1026,26 +1026,40 @@ pub fn article_targets(page: &LabelledPage, rule: ArticleMatch) -> Vec<Label> {
             .map(<[Label]>::to_vec)
             .unwrap_or_default();
     };
-    let blocks: Vec<Vec<String>> = page
-        .texts
+    article_blocks(&block_words(page), gold, rule)
+        .into_iter()
+        .map(|a| if a { Label::Article } else { Label::Other })
+        .collect()
+}
+
+/// Each block's words, as the scorer counts them.
+fn block_words(page: &LabelledPage) -> Vec<Vec<String>> {
+    page.texts
         .iter()
         .map(|t| chaff_extract::text::words(t).collect())
-        .collect();
+        .collect()
+}
+
+/// Whether each of `blocks` is article by the `gold` text, as `rule` says
+/// ([`article_targets`]).
+fn article_blocks(blocks: &[Vec<String>], gold: &[String], rule: ArticleMatch) -> Vec<bool> {
     let found = match rule {
-        ArticleMatch::Words => words_found(&blocks, gold),
-        ArticleMatch::Runs => words_in_runs(&blocks, gold, RUN_WORDS),
+        ArticleMatch::Words => words_found(blocks, gold),
+        ArticleMatch::Runs => words_in_runs(blocks, gold, RUN_WORDS),
     };
+    half_found(blocks, &found)
+}
+
+/// Whether at least half the words of each of `blocks` (and one at least) are `found`
+/// (one flag per word of `blocks` in page order).
+fn half_found(blocks: &[Vec<String>], found: &[bool]) -> Vec<bool> {
     let mut at = 0;
     blocks
         .iter()
         .map(|words| {
             let hits = found[at..at + words.len()].iter().filter(|&&f| f).count();
             at += words.len();
-            if !words.is_empty() && hits * 2 >= words.len() {
-                Label::Article
-            } else {
-                Label::Other
-            }
+            !words.is_empty() && hits * 2 >= words.len()
         })
         .collect()
 }
@@ -1078,37 +1092,29 @@ fn draw_marked<'a>(
 /// page order, by the blocks that are not article (so a story's words do not use up
 /// those of a related headline that repeats them).
 pub fn marked_targets(page: &LabelledPage, rule: ArticleMatch) -> (Vec<Label>, Vec<f32>) {
-    let article = article_targets(page, rule);
-    let blocks: Vec<Vec<String>> = page
-        .texts
-        .iter()
+    let blocks = block_words(page);
+    let article = match &page.gold {
+        PageGold::ArticleWords(gold) => article_blocks(&blocks, gold, rule),
+        PageGold::Blocks(_) => vec![false; blocks.len()],
+    };
+    // the blocks a marked text may hold: every one but the article's
+    let rest: Vec<Vec<String>> = blocks
+        .into_iter()
         .zip(&article)
-        .map(|(t, target)| match target {
-            Label::Article => Vec::new(),
-            _ => chaff_extract::text::words(t).collect(),
-        })
+        .map(|(words, &a)| if a { Vec::new() } else { words })
         .collect();
-    let found: Vec<(Label, Vec<bool>)> = page
+    let held: Vec<(Label, Vec<bool>)> = page
         .marked
         .iter()
-        .map(|m| (m.label, words_found(&blocks, &m.words)))
+        .map(|m| (m.label, half_found(&rest, &words_found(&rest, &m.words))))
         .collect();
-    let mut at = 0;
-    blocks
-        .iter()
-        .zip(article)
-        .map(|(words, target)| {
-            let span = at..at + words.len();
-            at += words.len();
-            if target == Label::Article {
+    (0..rest.len())
+        .map(|i| {
+            if article[i] {
                 return (Label::Article, 1.0);
             }
-            found
-                .iter()
-                .find(|(_, f)| {
-                    !words.is_empty()
-                        && f[span.clone()].iter().filter(|&&x| x).count() * 2 >= words.len()
-                })
+            held.iter()
+                .find(|(_, h)| h[i])
                 .map_or((Label::Other, 0.0), |(label, _)| (*label, 1.0))
         })
         .unzip()
