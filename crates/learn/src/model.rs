@@ -1634,6 +1634,8 @@ impl Model {
                 return differs("training pages");
             }
             joined.training.article_prior_pages += b.article_prior_pages;
+            joined.training.self_trained_pages += b.self_trained_pages;
+            joined.training.marked_pages += b.marked_pages;
             let outlets = &mut joined.training.article_prior_outlets;
             outlets.extend(b.article_prior_outlets.iter().cloned());
             outlets.sort();
@@ -2516,6 +2518,16 @@ mod tests {
         assert_ne!(probabilities(&plain, page), probabilities(&marked, page));
         let again = params(1.0).fit(&data, &|_| {}).unwrap();
         assert!(again.to_json().unwrap() == marked.to_json().unwrap());
+        // joined with a second seed's, it is the two-member model, counts included
+        let second = one_prior_page(|p| p.marked_texts(1.0).seed(member_seed(7, 1)))
+            .fit(&data, &|_| {})
+            .unwrap();
+        let two = one_prior_page(|p| p.marked_texts(1.0).members(2))
+            .fit(&data, &|_| {})
+            .unwrap();
+        assert_eq!(two.training.marked_pages, 4);
+        let joined = Model::join(vec![marked, second]).unwrap();
+        assert!(joined.to_json().unwrap() == two.to_json().unwrap());
         assert!(ModelParams::default().marked_texts(-1.0).check().is_err());
         assert!(ModelParams::default()
             .marked_texts(f32::NAN)
