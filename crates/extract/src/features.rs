@@ -25,8 +25,9 @@ const ANCESTOR_BUCKETS: usize = 256;
 const HEADING_BUCKETS: usize = 128;
 /// A power of two too (see [`short_text_words`]).
 const SHORT_TEXT_BUCKETS: usize = 128;
-/// Blocks of at most this many words contribute their words as hashed features.
-const SHORT_TEXT_WORDS: usize = 6;
+/// Blocks of at most this many words are short: they contribute their words as hashed
+/// features (and the learner does not take their article match on trust).
+pub const SHORT_TEXT_WORDS: usize = 6;
 /// Most words of a region title that describe the blocks under it.
 const HEADING_WORDS: usize = 12;
 /// How many blocks below its title a block still counts as in the title's region.

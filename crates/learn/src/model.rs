@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use chaff_extract::features::SHORT_TEXT_WORDS;
 use chaff_extract::{FeatureSchema, Label};
 use ndarray::{concatenate, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
@@ -1086,8 +1087,9 @@ fn draw_marked<'a>(
 }
 
 /// Labels and weights of the blocks of a page with marked texts
-/// ([`ModelParams::marked_texts`]): `article` (weight 1) where [`article_targets`] says
-/// so; else the label of the first marked text that holds at least half the block's
+/// ([`ModelParams::marked_texts`]): `article` where [`article_targets`] says so, weight
+/// 1 for a block of more than [`SHORT_TEXT_WORDS`] words and 0 for a shorter one (a menu
+/// link whose words the story happens to use is not known to be article); else the label of the first marked text that holds at least half the block's
 /// words, weight 1; else `other`, weight 0. A marked text's words are used once each, in
 /// page order, by the blocks that are not article (so a story's words do not use up
 /// those of a related headline that repeats them).
@@ -1097,6 +1099,7 @@ pub fn marked_targets(page: &LabelledPage, rule: ArticleMatch) -> (Vec<Label>, V
         PageGold::ArticleWords(gold) => article_blocks(&blocks, gold, rule),
         PageGold::Blocks(_) => vec![false; blocks.len()],
     };
+    let lengths: Vec<usize> = blocks.iter().map(Vec::len).collect();
     // the blocks a marked text may hold: every one but the article's
     let rest: Vec<Vec<String>> = blocks
         .into_iter()
@@ -1111,7 +1114,8 @@ pub fn marked_targets(page: &LabelledPage, rule: ArticleMatch) -> (Vec<Label>, V
     (0..rest.len())
         .map(|i| {
             if article[i] {
-                return (Label::Article, 1.0);
+                let long = lengths[i] > SHORT_TEXT_WORDS;
+                return (Label::Article, if long { 1.0 } else { 0.0 });
             }
             held.iter()
                 .find(|(_, h)| h[i])
@@ -2451,7 +2455,7 @@ mod tests {
             let comment = format!("I walked across that bridge every day for {i} years, lovely");
             let html = format!(
                 "<html><body><nav><a href=/>Home</a> <a href=/world>World</a></nav>\
-                 <p>{body}</p><h2>Related</h2><ul><li><a href=/x>Council votes on \
+                 <div><a href=/school>The school</a></div><p>{body}</p><h2>Related</h2><ul><li><a href=/x>Council votes on \
                  bridge</a></li></ul><div class=comments><p>{comment}</p>\
                  <p>Reply</p></div><footer>Copyright 2026</footer></body></html>"
             );
@@ -2489,17 +2493,19 @@ mod tests {
             .collect();
         let want = [
             ("Home World", Label::Other, 0.0),
-            (data.pages[1].texts[1].as_str(), Label::Article, 1.0),
+            // the story's words, but a short block: not known
+            ("The school", Label::Article, 0.0),
+            (data.pages[1].texts[2].as_str(), Label::Article, 1.0),
             ("Related", Label::Other, 0.0),
             ("Council votes on bridge", Label::Related, 1.0),
-            (data.pages[1].texts[4].as_str(), Label::Other, 1.0),
+            (data.pages[1].texts[5].as_str(), Label::Other, 1.0),
             // one word, not in the comments' text: not known
             ("Reply", Label::Other, 0.0),
             ("Copyright 2026", Label::Other, 0.0),
         ];
         assert_eq!(got, want);
-        assert!(got[1].0.starts_with("Story 1 tells"));
-        assert!(got[4].0.starts_with("I walked across"));
+        assert!(got[2].0.starts_with("Story 1 tells"));
+        assert!(got[5].0.starts_with("I walked across"));
     }
 
     #[test]
