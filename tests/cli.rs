@@ -1584,9 +1584,16 @@ fn encodings_and_junk_pages() {
     for (name, bytes) in [
         ("empty.html", &b""[..]),
         ("blank.html", b"  \n\t "),
-        ("junk.html", &[0u8, 159, 146, 150, 255, 0, 1][..]),
+        ("junk.html", &[159u8, 146, 150, 255, 1][..]),
     ] {
         let o = chaff!("classify", "--format", "jsonl", write(name, bytes));
         assert!(o.status.success(), "{name}: {}", stderr(&o));
     }
+    // NUL bytes at the start: a binary file, refused by name, the page beside it read
+    let binary = write("binary.html", &[0u8, 159, 146, 150, 255, 0, 1]);
+    let o = chaff!("classify", "--format", "jsonl", &binary, &cases[1].0);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("binary.html: the page is not text"), "{err}");
+    assert!(jsonl(&o).iter().any(|r| r["text"] == "naïve café"));
 }

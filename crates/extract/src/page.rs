@@ -179,7 +179,7 @@ impl Page {
     ) -> Result<Page> {
         check_size(bytes.len(), limits)?;
         let bytes = decode::gunzip_if_needed(bytes, limits.max_bytes)?;
-        let decoded = decode::decode_html(&bytes, transport_charset);
+        let decoded = decode::decode_html(&bytes, transport_charset)?;
         Page::from_html(&decoded.text, limits)
     }
 

@@ -38,7 +38,9 @@ fn pages() -> Vec<String> {
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p).unwrap();
-            chaff_extract::decode::decode_html(&bytes, None).text
+            chaff_extract::decode::decode_html(&bytes, None)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .text
         })
         .collect()
 }
