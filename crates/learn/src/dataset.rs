@@ -414,6 +414,13 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
                     format!("unknown label {bad:?} in data-block-label"),
                 ));
             }
+            if !page.carries_labels() {
+                return Err(Error::dataset(
+                    &e.path,
+                    "no block carries a data-block-label: an unlabelled page? (label it as \
+                     datasets/README.md says, or name its article text in a manifest)",
+                ));
+            }
             let labels = page
                 .blocks
                 .iter()
@@ -460,6 +467,7 @@ mod tests {
             "<p data-block-label=article>Hello world</p>",
         );
         write(d.path(), "b.html", "<p data-block-label=nonsense>x</p>");
+        write(d.path(), "u.html", "<p>Not labelled</p><p>at all</p>");
         write(
             d.path(),
             "manifest.jsonl",
@@ -475,6 +483,8 @@ mod tests {
                 r#"{"id":"e","file":"b.html"}"#,
                 "\n",
                 "not json\n",
+                r#"{"id":"f","file":"u.html"}"#,
+                "\n",
             ),
         );
         let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
@@ -483,7 +493,7 @@ mod tests {
         assert_eq!(page.outlet, "example.co.uk");
         assert_eq!(page.block_labels().unwrap(), [Label::Article]);
         let msgs: Vec<String> = loaded.failures.iter().map(|e| e.to_string()).collect();
-        assert_eq!(msgs.len(), 5, "{msgs:#?}");
+        assert_eq!(msgs.len(), 6, "{msgs:#?}");
         let all = msgs.join("\n");
         for want in [
             "duplicate id \"a\"",
@@ -491,6 +501,7 @@ mod tests {
             "missing.html",
             "unknown label \"nonsense\"",
             "line 6",
+            "u.html: no block carries a data-block-label",
         ] {
             assert!(all.contains(want), "{want} not in {all}");
         }
@@ -599,7 +610,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         write(d.path(), "one/x.html", "<p data-block-label=article>x</p>");
         write(d.path(), "one/y.html", "<p data-block-label=other>y</p>");
-        write(d.path(), "two.html", "<p>z</p>");
+        write(d.path(), "two.html", "<p data-block-label=recent>z</p>");
         write(d.path(), "notes.txt", "ignored");
         let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
         assert!(loaded.failures.is_empty());

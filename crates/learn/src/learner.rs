@@ -142,12 +142,21 @@ impl LearnerParams {
     /// rows are taken, so their memory is given back as soon as the learner has its copy.
     pub fn fit(&self, x: Array2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
         self.check()?;
-        if x.nrows() == 0 || x.nrows() != y.len() || y.len() != w.len() {
+        if x.nrows() == 0 {
+            return Err(Error::Training("no blocks to train on".into()));
+        }
+        if x.nrows() != y.len() || y.len() != w.len() {
             return Err(Error::Training(format!(
                 "{} rows, {} labels, {} weights",
                 x.nrows(),
                 y.len(),
                 w.len()
+            )));
+        }
+        if let Some(only) = y.first().filter(|&&first| y.iter().all(|&l| l == first)) {
+            return Err(Error::Training(format!(
+                "every training block is labelled {}: a model needs two labels at least",
+                only.as_str()
             )));
         }
         let scaler = Standardizer::fit(x.view());
@@ -519,16 +528,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn both_learners_fit_and_give_probabilities() {
-        let (x, y, w) = toy();
-        for p in [
+    fn both_learners() -> [LearnerParams; 2] {
+        [
             LearnerParams::Logistic {
                 alpha: 0.01,
                 max_iterations: 200,
             },
             small_boosted(),
-        ] {
+        ]
+    }
+
+    #[test]
+    fn both_learners_fit_and_give_probabilities() {
+        let (x, y, w) = toy();
+        for p in both_learners() {
             let c = p.fit(x.clone(), &y, &w, 7).unwrap();
             c.validate().unwrap();
             let probs = c.predict_proba(x.view());
@@ -544,6 +557,22 @@ mod tests {
                     assert_eq!(best, label.index(), "{} {row}", p.name());
                 }
             }
+        }
+    }
+
+    #[test]
+    fn one_label_or_no_block_is_refused_by_name() {
+        let (x, _, w) = toy();
+        for p in both_learners() {
+            let err = p.fit(x.clone(), &[Label::Other; 6], &w, 7).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("every training block is labelled other"),
+                "{err}"
+            );
+            let none = Array2::<f32>::zeros((0, 2));
+            let err = p.fit(none, &[], &[], 7).unwrap_err();
+            assert!(err.to_string().contains("no blocks to train on"), "{err}");
         }
     }
 
