@@ -134,13 +134,14 @@ pub struct ModelParams {
     /// Marked texts in the HTML head: the article-text pages whose source marked other
     /// regions than the article ([`MarkedText`](crate::dataset::MarkedText): Dragnet's
     /// comments, `other`; L3S-GN1's related content, `related`), none that the article
-    /// prior trained on, join its training pages. A block of such a page is `article` where the gold article text
-    /// says so ([`article_targets`]), else takes a marked text's label where at least
-    /// half its words are found in that text ([`marked_targets`]); those blocks weigh
-    /// this much per word (a gold page's block weighs 1), every other block 0, as its
-    /// fine label is not known. 0 (the default, and what older model files read as)
-    /// turns it off; cross-validated at 0.5 it lost on every label (models/README.md,
-    /// "Marked texts").
+    /// prior trained on, join its training pages. A block of such a page is `article`
+    /// where the gold article text says so ([`article_targets`]) and it has more than
+    /// six words, else takes a marked text's label where at least half its words are
+    /// found in that text ([`marked_targets`]); those blocks weigh this much per word (a
+    /// gold page's block weighs 1), every other block 0, as its label is not known. 0
+    /// (the default, and what older model files read as) turns it off; cross-validated
+    /// at 0.5 it lost, with short article blocks and without (models/README.md, "Marked
+    /// texts").
     #[serde(default)]
     pub marked_texts: f32,
     /// How the blocks of an article-text-only page are matched to its gold text
