@@ -27,10 +27,10 @@ pub enum Error {
         "the text holds NUL characters: is it UTF-16 without its byte-order mark? Save it as UTF-8"
     )]
     NotText,
-    /// An HTML page whose first bytes hold NUL characters once decoded: an image, an
+    /// An HTML page that holds NUL characters near its start once decoded: an image, an
     /// archive, a PDF or another binary file, not a page.
-    #[error("the page is not text: its first {0} bytes hold NUL characters (an image, a PDF, an archive?)")]
-    Binary(usize),
+    #[error("the page is not text: NUL characters near its start (an image, a PDF, an archive?)")]
+    Binary,
     /// An unknown label name.
     #[error("unknown label {0:?} (expected one of article, related, recent, directory, copyright, other)")]
     UnknownLabel(String),

@@ -1090,8 +1090,9 @@ fn draw_marked<'a>(
 /// Labels and weights of the blocks of a page with marked texts
 /// ([`ModelParams::marked_texts`]): `article` where [`article_targets`] says so, weight
 /// 1 for a block of more than [`SHORT_TEXT_WORDS`] words and 0 for a shorter one (a menu
-/// link whose words the story happens to use is not known to be article); else the label of the first marked text that holds at least half the block's
-/// words, weight 1; else `other`, weight 0. A marked text's words are used once each, in
+/// link whose words the story happens to use is not known to be article); else the
+/// label of the first marked text that holds at least half the block's words, weight 1;
+/// else `other`, weight 0. A marked text's words are used once each, in
 /// page order, by the blocks that are not article (so a story's words do not use up
 /// those of a related headline that repeats them).
 pub fn marked_targets(page: &LabelledPage, rule: ArticleMatch) -> (Vec<Label>, Vec<f32>) {
