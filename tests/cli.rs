@@ -265,6 +265,84 @@ fn stdin_gzip_text_and_folders() {
     );
 }
 
+/// A dataset folder classifies as its pages: its manifest and the gold texts it names are
+/// left out and counted; named on its own, a manifest's lines are errors that say what
+/// they are; a web address is refused with what to do instead.
+#[test]
+fn a_dataset_folder_is_its_pages_and_a_web_address_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("s")).unwrap();
+    std::fs::write(data.join("s/a.html"), "<p>A page of the dataset.</p>").unwrap();
+    std::fs::write(data.join("s/a.article.txt"), "A page of the dataset.").unwrap();
+    std::fs::write(data.join("s/a.comments.txt"), "A comment.").unwrap();
+    std::fs::write(data.join("s/notes.txt"), "Not named by the manifest.").unwrap();
+    std::fs::write(
+        data.join("manifest.jsonl"),
+        r#"{"id": "a", "html": "s/a.html", "article": "s/a.article.txt", "comments": "s/a.comments.txt"}"#,
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "pages", &data);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0].ends_with("a.html") && files[1].ends_with("notes.txt"));
+    let err = stderr(&o);
+    assert!(
+        err.contains("left out 1 dataset manifest(s) and the 2 gold text(s)"),
+        "{err}"
+    );
+    // named on its own, a manifest is refused as a whole, and the next input is read
+    let o = chaff!(
+        "classify",
+        "--format",
+        "pages",
+        data.join("manifest.jsonl"),
+        data.join("s/a.html")
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(jsonl(&o).len(), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("manifest.jsonl: a dataset manifest, not pages"),
+        "{err}"
+    );
+    assert!(err.contains("1 pages classified, 1 failed"), "{err}");
+    // a manifest line in a page stream of another name says what it is
+    let labels = dir.path().join("labels.jsonl");
+    std::fs::write(&labels, r#"{"id": "b", "file": "b.html"}"#).unwrap();
+    let o = chaff!("classify", &labels);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("labels.jsonl:1") && err.contains("a line of a dataset manifest"),
+        "{err}"
+    );
+    // a page stream named manifest.jsonl in a folder is read as one
+    let stream = dir.path().join("stream");
+    std::fs::create_dir(&stream).unwrap();
+    std::fs::write(
+        stream.join("manifest.jsonl"),
+        r#"{"id": 1, "html": "<p>A page in a stream.</p>"}"#,
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "pages", &stream);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(jsonl(&o).len(), 1);
+    assert!(!stderr(&o).contains("left out"), "{}", stderr(&o));
+    let o = chaff!("classify", "https://news.example/story.html", &stream);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("https://news.example/story.html: chaff reads files, not web addresses"),
+        "{err}"
+    );
+    assert!(err.contains("1 pages classified, 1 failed"), "{err}");
+}
+
 #[test]
 fn a_broken_page_does_not_stop_the_batch() {
     let dir = tempfile::tempdir().unwrap();

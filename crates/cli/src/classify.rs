@@ -170,11 +170,19 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     }
     let model = crate::load_model(args.model.as_deref(), &args.decision)?;
     let limits = args.limits.limits();
-    let (files, problems) = expand(&args.paths);
-    let mut failed = problems.len();
-    for p in &problems {
+    let inputs = expand(&args.paths);
+    let mut failed = inputs.problems.len();
+    for p in &inputs.problems {
         eprintln!("chaff: {p}");
     }
+    if inputs.manifests > 0 {
+        eprintln!(
+            "chaff: left out {} dataset manifest(s) and the {} gold text(s) they name: \
+             they are not pages (eval --data scores a dataset)",
+            inputs.manifests, inputs.gold_texts
+        );
+    }
+    let files = inputs.files;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;

@@ -12,7 +12,11 @@ pub fn run(args: FeaturesArgs) -> anyhow::Result<ExitCode> {
     if args.path.is_dir() {
         anyhow::bail!("{}: give one page, not a folder", args.path.display());
     }
-    let (files, _) = expand(std::slice::from_ref(&args.path));
+    let inputs = expand(std::slice::from_ref(&args.path));
+    if let Some(problem) = inputs.problems.first() {
+        anyhow::bail!("{problem}");
+    }
+    let files = inputs.files;
     let limits = args.limits.limits();
     let mut job = jobs(files, args.input, limits, Tally::default())
         .next()

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use chaff_extract::{Page, PageLimits};
+use chaff_learn::dataset;
 use serde::Deserialize;
 use warc::{RecordType, WarcHeader, WarcReader};
 
@@ -100,6 +101,11 @@ fn kind_of(p: &Path, kind: InputKind) -> InputKind {
     }
 }
 
+fn looks_like_url(p: &Path) -> bool {
+    let name = lower_name(p);
+    name.starts_with("http://") || name.starts_with("https://")
+}
+
 fn is_input_name(p: &Path) -> bool {
     let name = lower_name(p);
     let name = name.strip_suffix(".gz").unwrap_or(&name);
@@ -108,31 +114,74 @@ fn is_input_name(p: &Path) -> bool {
         .any(|e| name.ends_with(e))
 }
 
+/// What the paths given on the command line hold.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The inputs to read, in order.
+    pub files: Vec<PathBuf>,
+    /// Problems listing a folder.
+    pub problems: Vec<String>,
+    /// Dataset manifests found in folders and left out.
+    pub manifests: usize,
+    /// Gold texts those manifests name, left out.
+    pub gold_texts: usize,
+}
+
 /// Expand `paths` into files: folders recursively, in name order (symlinks are followed;
-/// a link back up the tree is reported, not looped). Problems listing a folder come back
-/// beside the files.
-pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
+/// a link back up the tree is reported, not looped). A dataset's `manifest.jsonl` and
+/// the gold texts it names are not pages: in a folder they are left out (counted), and a
+/// manifest named on its own is a problem.
+pub fn expand(paths: &[PathBuf]) -> Expanded {
+    let mut out = Expanded::default();
     for p in paths {
-        if p.as_os_str() == "-" || !p.is_dir() {
-            out.push(p.clone());
+        if p.file_name().is_some_and(|n| n == "manifest.jsonl")
+            && dataset::manifest_gold_texts(p).is_some()
+        {
+            out.problems.push(format!(
+                "{}: a dataset manifest, not pages: classify its folder for its pages \
+                 (eval --data scores the dataset)",
+                p.display()
+            ));
             continue;
         }
+        if p.as_os_str() == "-" || !p.is_dir() {
+            out.files.push(p.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut manifests = std::collections::HashSet::new();
+        let mut gold_texts = std::collections::HashSet::new();
         for entry in walkdir::WalkDir::new(p)
             .follow_links(true)
             .sort_by_file_name()
         {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_input_name(e.path()) => {
-                    out.push(e.into_path())
+                    if e.file_name() == "manifest.jsonl" {
+                        if let Some(gold) = dataset::manifest_gold_texts(e.path()) {
+                            manifests.insert(e.path().to_path_buf());
+                            gold_texts.extend(gold);
+                        }
+                    }
+                    found.push(e.into_path())
                 }
                 Ok(_) => {}
-                Err(e) => problems.push(e.to_string()),
+                Err(e) => out.problems.push(e.to_string()),
             }
         }
+        out.manifests += manifests.len();
+        for f in found {
+            if manifests.contains(&f) {
+                continue;
+            }
+            if gold_texts.contains(&f) {
+                out.gold_texts += 1;
+                continue;
+            }
+            out.files.push(f);
+        }
     }
-    (out, problems)
+    out
 }
 
 fn read_capped(mut r: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
@@ -170,6 +219,16 @@ pub fn jobs(
             } else {
                 path.display().to_string()
             };
+            if looks_like_url(&path) && !path.exists() {
+                return Box::new(std::iter::once(Job::file(
+                    name,
+                    Err(anyhow!(
+                        "chaff reads files, not web addresses: fetch the page first \
+                         (curl -sL URL | chaff classify -)"
+                    )),
+                    false,
+                )));
+            }
             match kind_of(&path, kind) {
                 InputKind::Warc => match open(&path) {
                     Ok(r) => Box::new(WarcJobs::new(name, r, limits, tally.clone())),
@@ -355,6 +414,9 @@ struct JsonlPage {
     url: Option<String>,
     html: Option<String>,
     text: Option<String>,
+    /// A dataset manifest's fields, to say what such a line is.
+    file: Option<serde::de::IgnoredAny>,
+    article: Option<serde::de::IgnoredAny>,
 }
 
 fn jsonl_jobs(name: String, r: Box<dyn BufRead>, limits: PageLimits) -> impl Iterator<Item = Job> {
@@ -383,6 +445,14 @@ fn jsonl_jobs(name: String, r: Box<dyn BufRead>, limits: PageLimits) -> impl Ite
                 let (content, plain) = match (p.html, p.text) {
                     (Some(h), _) => (Ok(h.into_bytes()), false),
                     (None, Some(t)) => (Ok(t.into_bytes()), true),
+                    (None, None) if p.file.is_some() || p.article.is_some() => (
+                        Err(anyhow!(
+                            "no \"html\" or \"text\" field: a line of a dataset manifest, \
+                             which names page files (classify those or their folder; \
+                             eval --data reads the dataset)"
+                        )),
+                        false,
+                    ),
                     (None, None) => (Err(anyhow!("no \"html\" or \"text\" field")), false),
                 };
                 Job {

@@ -327,6 +327,41 @@ fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
     Ok((entries, failures))
 }
 
+/// The gold texts a dataset manifest names: each line's `article`, `comments` and
+/// `related` files, below the manifest's folder. `None` when `manifest` is not a dataset
+/// manifest: it cannot be read, or its first line that is not blank names neither a
+/// `file` nor an `article` beside an `html` path (a JSONL page stream, whose `html` holds
+/// markup). Lines that do not parse, and paths that leave the folder, are passed over
+/// here: loading the dataset reports them.
+pub fn manifest_gold_texts(manifest: &Path) -> Option<Vec<PathBuf>> {
+    use std::io::BufRead;
+    let root = manifest.parent()?;
+    let file = std::fs::File::open(manifest).ok()?;
+    let mut lines = std::io::BufReader::new(file)
+        .lines()
+        .map_while(std::result::Result::ok)
+        .filter(|l| !l.trim().is_empty());
+    let first: ManifestRow = serde_json::from_str(&lines.next()?).ok()?;
+    let html_path = first.html.as_deref().is_some_and(|h| !h.contains('<'));
+    if first.file.is_none() && !(first.article.is_some() && html_path) {
+        return None;
+    }
+    let rows = std::iter::once(first).chain(lines.filter_map(|l| serde_json::from_str(&l).ok()));
+    let mut gold = Vec::new();
+    for row in rows {
+        for rel in [row.article, row.comments, row.related]
+            .into_iter()
+            .flatten()
+        {
+            // the line number goes into an error that is dropped
+            if let Ok(p) = inside(root, &rel, manifest, 0) {
+                gold.push(p);
+            }
+        }
+    }
+    Some(gold)
+}
+
 fn is_page_file(p: &Path) -> bool {
     let name = p
         .file_name()
@@ -456,6 +491,65 @@ mod tests {
         let p = dir.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, body).unwrap();
+    }
+
+    #[test]
+    fn a_manifest_names_its_gold_texts_and_a_page_stream_is_no_manifest() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "data/manifest.jsonl",
+            concat!(
+                r#"{"id":"a","html":"s/a.html.gz","article":"s/a.article.txt","comments":"s/a.comments.txt"}"#,
+                "\n\n",
+                "not json\n",
+                r#"{"id":"b","html":"s/b.html","article":"../b.txt","related":"s/b.related.txt"}"#,
+                "\n",
+                r#"{"id":"c","file":"c.html"}"#,
+                "\n",
+            ),
+        );
+        let root = d.path().join("data");
+        let gold = manifest_gold_texts(&root.join("manifest.jsonl")).unwrap();
+        let want: Vec<PathBuf> = ["s/a.article.txt", "s/a.comments.txt", "s/b.related.txt"]
+            .iter()
+            .map(|r| root.join(r))
+            .collect();
+        assert_eq!(gold, want);
+        write(
+            d.path(),
+            "labelled/manifest.jsonl",
+            r#"{"id":"c","file":"c.html"}"#,
+        );
+        let labelled = d.path().join("labelled/manifest.jsonl");
+        assert_eq!(manifest_gold_texts(&labelled), Some(Vec::new()));
+        write(
+            d.path(),
+            "stream/manifest.jsonl",
+            r#"{"id":"p","html":"<p>A page, not a path.</p>"}"#,
+        );
+        assert_eq!(
+            manifest_gold_texts(&d.path().join("stream/manifest.jsonl")),
+            None
+        );
+        write(
+            d.path(),
+            "gold/manifest.jsonl",
+            r#"{"id":"p","html":"<p>A page.</p>","article":"A page."}"#,
+        );
+        assert_eq!(
+            manifest_gold_texts(&d.path().join("gold/manifest.jsonl")),
+            None
+        );
+        write(d.path(), "junk/manifest.jsonl", "not json\n");
+        assert_eq!(
+            manifest_gold_texts(&d.path().join("junk/manifest.jsonl")),
+            None
+        );
+        assert_eq!(
+            manifest_gold_texts(&d.path().join("none/manifest.jsonl")),
+            None
+        );
     }
 
     #[test]
