@@ -1145,6 +1145,42 @@ fn train_reports_unusable_pages_and_still_writes() {
     assert!(out.exists());
 }
 
+/// Data that leaves no page to train on or score is an error that says why, not a report
+/// of zero pages.
+#[test]
+fn data_without_a_usable_page_is_an_error() {
+    let o = chaff!("eval", "--data", "datasets/examples");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("news.html: no block carries a data-block-label")
+            && err.contains("datasets/examples: none of its pages could be used"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let o = chaff!("train", "--data", dir.path(), "--out", &out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no pages found"), "{}", stderr(&o));
+    assert!(!out.exists());
+    let model = mini_model(dir.path());
+    let o = chaff!(
+        "eval",
+        "--data",
+        "datasets/mini",
+        "--unseen-outlets",
+        "--model",
+        &model
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the model trained on the outlet of every page"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn features_prints_named_rows() {
     let o = chaff!("features", "datasets/examples/news.html");

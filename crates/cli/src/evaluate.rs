@@ -111,6 +111,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                     "chaff: scoring {} of {before} pages (outlets the model did not train on)",
                     data.pages.len()
                 );
+                if data.pages.is_empty() {
+                    anyhow::bail!(
+                        "{}: the model trained on the outlet of every page: nothing to score \
+                         with --unseen-outlets",
+                        crate::paths(&args.data)
+                    );
+                }
             }
             evaluate(&model, &data).report(args.errors)
         }

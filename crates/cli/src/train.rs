@@ -26,6 +26,14 @@ pub fn load_data(
         failed += loaded.failures.len();
         data.extend(loaded.dataset);
     }
+    if data.pages.is_empty() {
+        let why = if failed > 0 {
+            "none of its pages could be used (see above)"
+        } else {
+            "no pages found (datasets/README.md says what a dataset folder holds)"
+        };
+        anyhow::bail!("{}: {why}", crate::paths(dirs));
+    }
     Ok((data, failed))
 }
 
