@@ -1094,11 +1094,29 @@ fn page_rules_given_for_one_run_are_checked_and_saved_by_train() {
         "--learner",
         "logistic",
         "--list-vote",
-        "0.25"
+        "0.25",
+        "--confidence-temperature",
+        "0.8"
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(saved["params"]["list_vote"], 0.25);
+    assert_eq!(saved["params"]["confidence_temperature"], 0.8);
+    let o = chaff!(
+        "classify",
+        "--confidence-temperature",
+        "0",
+        "datasets/examples/news.html"
+    );
+    assert!(
+        !o.status.success(),
+        "--confidence-temperature 0 was accepted"
+    );
+    assert!(
+        stderr(&o).contains("confidence_temperature"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(
         saved["params"]["prior_rescue"], 0.05,
         "the others keep their defaults"

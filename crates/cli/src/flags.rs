@@ -353,6 +353,11 @@ pub struct DecisionArgs {
     /// training].
     #[arg(long, value_name = "SHARE")]
     pub prior_rescue: Option<f64>,
+    /// A temperature for the final probabilities, and so `confidence` (below 1 sharpens;
+    /// labels do not change): `chaff eval` reports the one that fits held-out pages
+    /// [default: the model's; 1 in training].
+    #[arg(long, value_name = "T")]
+    pub confidence_temperature: Option<f64>,
 }
 
 impl DecisionArgs {
@@ -367,6 +372,9 @@ impl DecisionArgs {
         }
         if let Some(v) = self.prior_rescue {
             params = params.prior_rescue(v);
+        }
+        if let Some(v) = self.confidence_temperature {
+            params = params.confidence_temperature(v);
         }
         Ok(params.check()?.params().clone())
     }

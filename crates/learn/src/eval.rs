@@ -16,7 +16,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, LabelledPage, PageGold};
-use crate::model::{HeldOutFold, Model, ModelParams, Prediction, ValidModelParams};
+use crate::model::{
+    fit_confidence_temperature, HeldOutFold, Model, ModelParams, Prediction, ValidModelParams,
+};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -213,6 +215,102 @@ pub struct Calibration {
     pub ece: f64,
     /// Per bin: lower edge, blocks, mean confidence, accuracy.
     pub bins: Vec<(f64, u64, f64, f64)>,
+    /// The temperature, on top of the scored models', that minimises the log-loss of the
+    /// gold labels over these blocks ([`crate::model::fit_confidence_temperature`]): what
+    /// `--confidence-temperature` should be multiplied by.
+    pub temperature: f64,
+    /// The expected calibration error when each of [`TEMPERATURE_GROUPS`] groups of
+    /// outlets gets the temperature fitted on the others' blocks: what a fitted
+    /// temperature does on outlets it was not fitted on.
+    pub ece_tempered_held_out: f64,
+}
+
+/// Groups of outlets (by sorted name, in turn) for [`Calibration::ece_tempered_held_out`].
+pub const TEMPERATURE_GROUPS: usize = 5;
+
+/// A block as calibration sees it.
+#[derive(Debug, Clone)]
+struct CalibrationRow {
+    probabilities: [f64; 6],
+    predicted: Label,
+    gold: Label,
+    outlet: String,
+}
+
+/// Expected calibration error and its bins over (confidence, right) pairs.
+fn calibration_bins(rows: impl Iterator<Item = (f64, bool)>) -> (f64, Vec<(f64, u64, f64, f64)>) {
+    let mut bins = vec![(0u64, 0f64, 0u64); 10];
+    for (c, ok) in rows {
+        let b = ((c * 10.0) as usize).min(9);
+        bins[b].0 += 1;
+        bins[b].1 += c;
+        bins[b].2 += ok as u64;
+    }
+    let total: u64 = bins.iter().map(|b| b.0).sum();
+    let mut ece = 0.0;
+    let rows = bins
+        .iter()
+        .enumerate()
+        .map(|(i, &(cnt, conf, ok))| {
+            let (mc, acc) = if cnt > 0 {
+                (conf / cnt as f64, ok as f64 / cnt as f64)
+            } else {
+                (0.0, 0.0)
+            };
+            ece += cnt as f64 / total.max(1) as f64 * (mc - acc).abs();
+            (i as f64 / 10.0, cnt, mc, acc)
+        })
+        .collect();
+    (ece, rows)
+}
+
+fn calibration(rows: &[CalibrationRow]) -> Calibration {
+    let (ece, bins) = calibration_bins(
+        rows.iter()
+            .map(|r| (r.probabilities[r.predicted.index()], r.predicted == r.gold)),
+    );
+    let fit = |keep: &dyn Fn(&CalibrationRow) -> bool| {
+        let gold: Vec<([f64; 6], Label)> = rows
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| (r.probabilities, r.gold))
+            .collect();
+        // with too few outlets for every group, a group has no others to fit on
+        if gold.is_empty() {
+            1.0
+        } else {
+            fit_confidence_temperature(&gold)
+        }
+    };
+    let temperature = fit(&|_| true);
+    let mut outlets: Vec<&str> = rows.iter().map(|r| r.outlet.as_str()).collect();
+    outlets.sort_unstable();
+    outlets.dedup();
+    let group: HashMap<&str, usize> = outlets
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (*o, i % TEMPERATURE_GROUPS))
+        .collect();
+    let mut tempered = Vec::with_capacity(rows.len());
+    for g in 0..TEMPERATURE_GROUPS {
+        let t = fit(&|r| group[r.outlet.as_str()] != g);
+        for r in rows.iter().filter(|r| group[r.outlet.as_str()] == g) {
+            let mut p = Prediction {
+                label: r.predicted,
+                confidence: 0.0,
+                probabilities: r.probabilities,
+            };
+            p.temper(t);
+            tempered.push((p.confidence, r.predicted == r.gold));
+        }
+    }
+    let (ece_tempered_held_out, _) = calibration_bins(tempered.into_iter());
+    Calibration {
+        ece,
+        bins,
+        temperature,
+        ece_tempered_held_out,
+    }
 }
 
 /// A block labelled wrong, for error analysis.
@@ -268,7 +366,7 @@ pub struct Scorer {
     per_outlet: BTreeMap<String, (usize, f64)>,
     /// Confusion over words per outlet (block-labelled pages).
     outlet_words: BTreeMap<String, Confusion>,
-    calibration: Vec<(f64, bool)>,
+    calibration: Vec<CalibrationRow>,
     page_scores: Vec<(String, f64)>,
     mistakes: Vec<Mistake>,
 }
@@ -348,8 +446,12 @@ impl Scorer {
             self.words[gold.index()][pred.label.index()] += n;
             outlet_words[gold.index()][pred.label.index()] += n;
             self.blocks[gold.index()][pred.label.index()] += 1;
-            self.calibration
-                .push((pred.confidence, *gold == pred.label));
+            self.calibration.push(CalibrationRow {
+                probabilities: pred.probabilities,
+                predicted: pred.label,
+                gold: *gold,
+                outlet: page.outlet.clone(),
+            });
             total += n;
             if *gold == pred.label {
                 right += n;
@@ -417,31 +519,7 @@ impl Scorer {
                 confusion_words: self.outlet_words.get(o).copied(),
             })
             .collect();
-        let calibration = (!self.calibration.is_empty()).then(|| {
-            let mut bins = vec![(0u64, 0f64, 0u64); 10];
-            for &(c, ok) in &self.calibration {
-                let b = ((c * 10.0) as usize).min(9);
-                bins[b].0 += 1;
-                bins[b].1 += c;
-                bins[b].2 += ok as u64;
-            }
-            let total = self.calibration.len() as f64;
-            let mut ece = 0.0;
-            let rows = bins
-                .iter()
-                .enumerate()
-                .map(|(i, &(cnt, conf, ok))| {
-                    let (mc, acc) = if cnt > 0 {
-                        (conf / cnt as f64, ok as f64 / cnt as f64)
-                    } else {
-                        (0.0, 0.0)
-                    };
-                    ece += cnt as f64 / total * (mc - acc).abs();
-                    (i as f64 / 10.0, cnt, mc, acc)
-                })
-                .collect();
-            Calibration { ece, bins: rows }
-        });
+        let calibration = (!self.calibration.is_empty()).then(|| calibration(&self.calibration));
         let mut worst_pages = self.page_scores.clone();
         worst_pages.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         worst_pages.truncate(worst);
@@ -1040,6 +1118,59 @@ mod tests {
         }
         assert!(per.iter().all(|&c| c >= 2), "{per:?}");
         assert_eq!(folds, folds_by_outlet(&outlets, &sizes, 3, 1));
+    }
+
+    /// Under-confident blocks: the fitted temperature sharpens them, and fitted on the
+    /// other outlets it brings the calibration error down on each; with one outlet there
+    /// are no others, and the held-out figure is the error as it is.
+    #[test]
+    fn calibration_fits_a_temperature_on_other_outlets() {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let rows: Vec<CalibrationRow> = (0..5000)
+            .map(|i| {
+                let mut q = [0.0; 6];
+                for v in q.iter_mut().take(3) {
+                    *v = rng.gen_range(0.01..1.0f64).powi(4);
+                }
+                let sum: f64 = q.iter().sum();
+                q.iter_mut().for_each(|v| *v /= sum);
+                let gold = crate::model::draw_label(&mut rng, &q);
+                let mut p = Prediction {
+                    label: Label::Article,
+                    confidence: 0.0,
+                    probabilities: q,
+                };
+                p.temper(2.0); // reported flatter than the truth
+                let best = (0..6)
+                    .max_by(|&a, &b| p.probabilities[a].total_cmp(&p.probabilities[b]))
+                    .unwrap();
+                CalibrationRow {
+                    probabilities: p.probabilities,
+                    predicted: Label::ALL[best],
+                    gold,
+                    outlet: format!("outlet{}", i % 23),
+                }
+            })
+            .collect();
+        let c = calibration(&rows);
+        assert!((c.temperature - 0.5).abs() < 0.05, "{}", c.temperature);
+        assert!(c.ece > 0.1, "{}", c.ece);
+        assert!(
+            c.ece_tempered_held_out < 0.03,
+            "{}",
+            c.ece_tempered_held_out
+        );
+        let one: Vec<CalibrationRow> = rows
+            .into_iter()
+            .map(|r| CalibrationRow {
+                outlet: "alone".into(),
+                ..r
+            })
+            .collect();
+        let c1 = calibration(&one);
+        assert_eq!(c1.ece_tempered_held_out, c1.ece);
+        assert_eq!(c1.temperature, c.temperature);
     }
 
     #[test]
