@@ -457,6 +457,7 @@ fn train_then_eval_and_classify_with_the_trained_model() {
         "confusion",
         "article bag-of-words",
         "calibration",
+        "(times the model's --confidence-temperature) fits these blocks best",
         "dailyplanet.example",
         "worst pages",
     ] {
@@ -472,6 +473,12 @@ fn train_then_eval_and_classify_with_the_trained_model() {
     );
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["pages"], 4);
+    let temperature = report["calibration"]["temperature"].as_f64().unwrap();
+    assert!(
+        temperature > 0.0 && temperature.is_finite(),
+        "{temperature}"
+    );
+    assert!(report["calibration"]["ece_tempered_held_out"].is_number());
     let saved = dir.path().join("report.json");
     std::fs::write(&saved, &o.stdout).unwrap();
     let interval = &report["six_class"]["interval"];

@@ -220,10 +220,14 @@ fn print_report(r: &EvalReport, errors: usize, against: Option<&Path>) {
     }
     if let Some(c) = &r.calibration {
         println!(
-            "calibration: expected calibration error {:.3} over blocks; a temperature of \
-             {:.3} on top of the models' fits these blocks best, and fitted on other \
-             outlets' blocks gives {:.3} (multiply --confidence-temperature by it)",
-            c.ece, c.temperature, c.ece_tempered_held_out
+            "calibration: expected calibration error {:.3} over blocks",
+            c.ece
+        );
+        println!(
+            "  a temperature of {:.3} (times the model's --confidence-temperature) fits \
+             these blocks best; fitted on the other outlets, each fifth of them would get \
+             an error of {:.3}",
+            c.temperature, c.ece_tempered_held_out
         );
     }
     if let (Some(c), Some(path)) = (&r.compared, against) {
