@@ -7,21 +7,21 @@ use anyhow::Context;
 
 use chaff_extract::Label;
 use chaff_learn::eval::{
-    check_labelled_share, compare, cross_validate, evaluate, evaluate_folds, fold_file, fold_seed,
-    Comparison, Difference, EvalReport, OutletRow,
+    compare, cross_validate, evaluate, prepare_fold_dir, Comparison, Difference, EvalReport,
+    FoldModels, Folds, OutletRow,
 };
-use chaff_learn::{Dataset, Model, ModelParams, ValidModelParams};
+use chaff_learn::{Dataset, Model, ModelParams, PageRules, ValidModelParams};
 
-use crate::flags::{DecisionArgs, EvalArgs};
+use crate::flags::{flag_error, EvalArgs};
 use crate::train::load_data;
 
 /// What `eval` scores.
 enum Mode {
-    /// K-fold cross-validation with these parameters.
-    CrossValidate(usize, ValidModelParams),
+    /// Cross-validation with these folds, parameters and page rules.
+    CrossValidate(Folds, ValidModelParams, PageRules),
     /// The held-out pages of a cross-validation, with the fold models saved in these
     /// folders (each fold's models joined into one).
-    Folds(Vec<std::path::PathBuf>, Vec<Model>),
+    Folds(Vec<PathBuf>, FoldModels),
     /// One model.
     Model(Box<Model>),
 }
@@ -34,33 +34,38 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mode = if let Some(k) = args.cv_by_domain {
-        check_labelled_share(args.labelled_share)?;
+        let folds = Folds {
+            folds: k,
+            fold_seed: args.fold_seed.unwrap_or(args.seed),
+            labelled_share: args.labelled_share,
+        }
+        .check()
+        .map_err(flag_error)?;
         let params = args
-            .decision
-            .apply(args.learner.apply(ModelParams::default())?)?
+            .learner
+            .apply(ModelParams::default())?
             .context(!args.no_context)
             .article_prior(!args.no_article_prior)
             .seed(args.seed)
-            .check()?;
+            .check()
+            .map_err(flag_error)?;
+        let rules = args.decision.apply(PageRules::default())?;
         if let Some(dir) = &args.save_folds {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!(
-                    "{}: cannot create the folder for --save-folds",
-                    dir.display()
-                )
-            })?;
-            // fold models of an earlier run with more folds would be read with these
-            let mut f = k;
-            while dir.join(fold_file(f)).exists() {
-                let stale = dir.join(fold_file(f));
-                std::fs::remove_file(&stale)
-                    .with_context(|| format!("{}: cannot remove", stale.display()))?;
-                f += 1;
-            }
+            prepare_fold_dir(dir, k).context("cannot make the folder for --save-folds ready")?;
         }
-        Mode::CrossValidate(k, params)
+        Mode::CrossValidate(folds, params, rules)
     } else if !args.folds.is_empty() {
-        Mode::Folds(args.folds.clone(), load_folds(&args.folds, &args.decision)?)
+        // the page rules of the flags, checked before any model is read
+        args.decision.apply(PageRules::default())?;
+        let models = FoldModels::load(&args.folds)
+            .with_context(|| {
+                format!(
+                    "{}: cannot be read as the fold models of --save-folds",
+                    crate::paths(&args.folds)
+                )
+            })?
+            .with_rules(|r| args.decision.over(r))?;
+        Mode::Folds(args.folds.clone(), models)
     } else {
         Mode::Model(Box::new(crate::load_model(
             args.model.as_deref(),
@@ -69,20 +74,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     };
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
     let mut report = match mode {
-        Mode::CrossValidate(k, params) => {
-            let fold_seed = args.fold_seed.unwrap_or(args.seed);
+        Mode::CrossValidate(folds, params, rules) => {
             let scorer = cross_validate(
                 &params,
+                &rules,
                 &data,
-                k,
-                fold_seed,
-                args.labelled_share,
+                &folds,
                 args.save_folds.as_deref(),
                 &|m| eprintln!("chaff: cross-validation {m}"),
             )?;
             scorer.report(args.errors)
         }
-        Mode::Folds(dirs, models) => evaluate_folds(&models, &data)
+        Mode::Folds(dirs, models) => models
+            .evaluate(&data)
             .with_context(|| {
                 format!(
                     "{}: cannot score with these fold models",
@@ -93,11 +97,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         Mode::Model(model) => {
             if args.unseen_outlets {
                 // outlets of the six-class pages and of the article prior's pages
-                let seen: std::collections::HashSet<&String> = model
-                    .training
+                let training = model.training();
+                let seen: std::collections::HashSet<&String> = training
                     .outlets
                     .iter()
-                    .chain(&model.training.article_prior_outlets)
+                    .chain(&training.article_prior_outlets)
                     .collect();
                 let before = data.pages.len();
                 data = Dataset {
@@ -308,68 +312,4 @@ fn read_outlets(path: &Path) -> anyhow::Result<Vec<OutletRow>> {
         )
     })?;
     Ok(saved.outlets)
-}
-
-/// The fold models `--save-folds` wrote into each of `dirs` (fold-1.json.gz,
-/// fold-2.json.gz, … up to the first missing), with the page rules `decision` changes;
-/// with several folders, each fold's models joined into one.
-fn load_folds(dirs: &[PathBuf], decision: &DecisionArgs) -> anyhow::Result<Vec<Model>> {
-    let mut runs: Vec<Vec<Model>> = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        let mut models = Vec::new();
-        loop {
-            let path = dir.join(fold_file(models.len()));
-            if !path.exists() {
-                break;
-            }
-            models.push(crate::load_model(Some(&path), decision)?);
-        }
-        if models.len() < 2 {
-            anyhow::bail!(
-                "{}: holds {} fold models ({}, …); --cv-by-domain K --save-folds DIR writes them",
-                dir.display(),
-                models.len(),
-                fold_file(0)
-            );
-        }
-        fold_seed(&models)
-            .with_context(|| format!("{}: cannot be read as fold models", dir.display()))?;
-        if let Some(first) = runs.first() {
-            if first.len() != models.len() {
-                anyhow::bail!(
-                    "{} holds {} fold models, {} holds {}: not cross-validations on the same folds",
-                    dirs[0].display(),
-                    first.len(),
-                    dir.display(),
-                    models.len()
-                );
-            }
-        }
-        runs.push(models);
-    }
-    let mut folds: Vec<Vec<Model>> = Vec::new();
-    for run in runs {
-        for (f, model) in run.into_iter().enumerate() {
-            if f == folds.len() {
-                folds.push(Vec::new());
-            }
-            folds[f].push(model);
-        }
-    }
-    let models = folds
-        .into_iter()
-        .enumerate()
-        .map(|(f, models)| {
-            Model::join(models).with_context(|| {
-                format!(
-                    "{}: the {} cannot be joined",
-                    crate::paths(dirs),
-                    fold_file(f)
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<Model>>>()?;
-    fold_seed(&models)
-        .with_context(|| format!("{}: cannot be read as fold models", crate::paths(dirs)))?;
-    Ok(models)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chaff_extract::PageLimits;
-use chaff_learn::{ArticleMatch, LearnerParams, ModelParams};
+use chaff_learn::{LearnerParams, ModelParams, PageRules, Param, ParamsError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Label the blocks of web pages as article, related, recent, directory, copyright or other.
@@ -181,26 +181,15 @@ pub struct LearnerArgs {
     /// Boosted: fraction of the columns each tree sees.
     #[arg(long, value_name = "FRACTION")]
     pub colsample: Option<f64>,
-    /// How far the six-class stages even out the labels' total weights: 0 (as the data
-    /// is) to 1 (every label weighs the same).
-    #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().class_balance)]
-    pub class_balance: f32,
-    /// How far the six-class stages even out the pages' total weights: 0 (as the data
-    /// is) to 1 (every labelled page weighs the same).
-    #[arg(long, value_name = "EXPONENT", default_value_t = ModelParams::default().page_balance)]
-    pub page_balance: f32,
-    /// Rounds of the context stage, each over the out-of-fold probabilities of the one
-    /// before.
-    #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_rounds)]
-    pub context_rounds: usize,
     /// Folds (by outlet) of the out-of-fold first-stage probabilities the context stage
     /// is trained on: more folds train each fold's classifier on more pages, and take
-    /// longer.
-    #[arg(long, value_name = "N", default_value_t = ModelParams::default().context_folds)]
-    pub context_folds: usize,
-    /// Most article-text-only pages the article prior is trained on (drawn by the seed).
-    #[arg(long, value_name = "N", default_value_t = ModelParams::default().article_prior_pages)]
-    pub prior_pages: usize,
+    /// longer [default: 3].
+    #[arg(long, value_name = "N")]
+    pub context_folds: Option<usize>,
+    /// Most article-text-only pages the article prior is trained on (drawn by the seed)
+    /// [default: 1500].
+    #[arg(long, value_name = "N")]
+    pub prior_pages: Option<usize>,
     /// Leave the final probabilities uncalibrated (no temperature learned from their
     /// out-of-fold values).
     #[arg(long)]
@@ -211,87 +200,33 @@ pub struct LearnerArgs {
     /// Members of the model: each trained with its own seed (--seed, then steps of 1,000),
     /// their probabilities pooled (the normalised geometric mean of each label's). More
     /// even out the noise of one training draw, at that many times the training and
-    /// prediction time.
-    #[arg(long, value_name = "N", default_value_t = ModelParams::default().members)]
-    pub members: usize,
-    /// Self-train the HTML head on up to this many article-text-only pages (one per
-    /// outlet, none the article prior trained on): their article blocks from the gold
-    /// text, their other blocks labelled by a first head trained on the block-labelled
-    /// pages (0: off).
-    #[arg(long, value_name = "N", default_value_t = ModelParams::default().self_training_pages)]
-    pub self_training_pages: usize,
-    /// Least share of the five non-article probabilities a self-trained block's label
-    /// needs for the block to count (0 to 1).
-    #[arg(
-        long,
-        value_name = "SHARE",
-        default_value_t = ModelParams::default().self_training_confidence
-    )]
-    pub self_training_confidence: f64,
-    /// Train the HTML head also on the article-text pages whose manifest names the text
-    /// of their comments ("comments", read as `other`) or related content ("related",
-    /// `related`), none the article prior trained on: their article blocks from the gold
-    /// text and blocks found in a marked text with its label, each weighing WEIGHT per
-    /// word (a block-labelled page's weigh 1); every other block left out (0: off).
-    #[arg(long, value_name = "WEIGHT", default_value_t = ModelParams::default().marked_texts)]
-    pub marked_texts: f32,
-    /// How the blocks of article-text-only pages are matched to their gold article text
-    /// for the article prior (and self-training).
-    #[arg(long, value_enum, default_value_t = ModelParams::default().article_match.into())]
-    pub article_match: ArticleMatchArg,
-}
-
-/// How the blocks of article-text-only pages are matched to their gold text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ArticleMatchArg {
-    /// A block is article when at least half its words are in the gold text, each gold
-    /// word used once.
-    Words,
-    /// A block is article when at least half its words are in runs of three page words
-    /// that the gold text also holds.
-    Runs,
-}
-
-impl From<ArticleMatch> for ArticleMatchArg {
-    fn from(rule: ArticleMatch) -> Self {
-        match rule {
-            ArticleMatch::Words => ArticleMatchArg::Words,
-            ArticleMatch::Runs => ArticleMatchArg::Runs,
-        }
-    }
-}
-
-impl From<ArticleMatchArg> for ArticleMatch {
-    fn from(rule: ArticleMatchArg) -> Self {
-        match rule {
-            ArticleMatchArg::Words => ArticleMatch::Words,
-            ArticleMatchArg::Runs => ArticleMatch::Runs,
-        }
-    }
+    /// prediction time [default: 1].
+    #[arg(long, value_name = "N")]
+    pub members: Option<usize>,
 }
 
 impl LearnerArgs {
     /// `params` with the learner and the model options these flags set.
     pub fn apply(&self, params: ModelParams) -> anyhow::Result<ModelParams> {
-        Ok(params
+        let mut params = params
             .learner(self.params()?)
-            .class_balance(self.class_balance)
-            .page_balance(self.page_balance)
-            .context_rounds(self.context_rounds)
-            .context_folds(self.context_folds)
-            .article_prior_pages(self.prior_pages)
             .calibrate(!self.no_calibration)
-            .cues(!self.no_cues)
-            .members(self.members)
-            .self_training_pages(self.self_training_pages)
-            .self_training_confidence(self.self_training_confidence)
-            .marked_texts(self.marked_texts)
-            .article_match(self.article_match.into()))
+            .cues(!self.no_cues);
+        if let Some(n) = self.context_folds {
+            params = params.context_folds(n);
+        }
+        if let Some(n) = self.prior_pages {
+            params = params.article_prior_pages(n);
+        }
+        if let Some(n) = self.members {
+            params = params.members(n);
+        }
+        Ok(params)
     }
 
     /// The learner's parameters, checked.
     pub fn params(&self) -> anyhow::Result<LearnerParams> {
-        let mut params = LearnerParams::by_name(&self.learner)?;
+        let mut params = LearnerParams::by_name(&self.learner).map_err(flag_error)?;
         match &mut params {
             LearnerParams::Boosted {
                 iterations,
@@ -326,7 +261,7 @@ impl LearnerArgs {
                 }
             }
         }
-        params.check()?;
+        params.check().map_err(flag_error)?;
         Ok(params)
     }
 }
@@ -342,11 +277,6 @@ pub struct DecisionArgs {
     /// [default: the model's; 0.5 in training].
     #[arg(long, value_name = "SHARE")]
     pub article_fallback: Option<f64>,
-    /// How far the blocks of one list settle related against recent together: 0 (each
-    /// block alone) to 1 (every block split between the two by the list's related share)
-    /// [default: the model's; 0 in training].
-    #[arg(long, value_name = "SHARE")]
-    pub list_vote: Option<f64>,
     /// When the blocks labelled article hold fewer words than this share of what the
     /// article prior expects (a forum thread read as comments), the prior's article blocks
     /// labelled other become article (0 turns it off) [default: the model's; 0.05 in
@@ -361,22 +291,55 @@ pub struct DecisionArgs {
 }
 
 impl DecisionArgs {
-    /// `params` with the values these flags give, checked.
-    pub fn apply(&self, params: ModelParams) -> anyhow::Result<ModelParams> {
-        let mut params = params;
-        if let Some(v) = self.article_fallback {
-            params = params.article_fallback(v);
+    /// `rules` with the values these flags give.
+    pub fn over(&self, rules: PageRules) -> PageRules {
+        PageRules {
+            article_fallback: self.article_fallback.unwrap_or(rules.article_fallback),
+            prior_rescue: self.prior_rescue.unwrap_or(rules.prior_rescue),
+            confidence_temperature: self
+                .confidence_temperature
+                .unwrap_or(rules.confidence_temperature),
         }
-        if let Some(v) = self.list_vote {
-            params = params.list_vote(v);
-        }
-        if let Some(v) = self.prior_rescue {
-            params = params.prior_rescue(v);
-        }
-        if let Some(v) = self.confidence_temperature {
-            params = params.confidence_temperature(v);
-        }
-        Ok(params.check()?.params().clone())
+    }
+
+    /// `rules` with the values these flags give, checked.
+    pub fn apply(&self, rules: PageRules) -> anyhow::Result<PageRules> {
+        self.over(rules).check().map_err(flag_error)
+    }
+}
+
+/// The flag that sets a parameter.
+pub fn flag(param: Param) -> &'static str {
+    match param {
+        Param::Learner => "--learner",
+        Param::Alpha => "logistic alpha",
+        Param::MaxIterations => "logistic max_iterations",
+        Param::Trees => "--trees",
+        Param::Depth => "--depth",
+        Param::LearningRate => "--learning-rate",
+        Param::L2 => "--l2",
+        Param::MinLeafWeight => "--min-leaf-weight",
+        Param::Subsample => "--subsample",
+        Param::Colsample => "--colsample",
+        Param::ContextFolds => "--context-folds",
+        Param::Members => "--members",
+        Param::ArticleFallback => "--article-fallback",
+        Param::PriorRescue => "--prior-rescue",
+        Param::ConfidenceTemperature => "--confidence-temperature",
+        Param::Folds => "--cv-by-domain",
+        Param::LabelledShare => "--labelled-share",
+    }
+}
+
+/// A parameter error in the words of the flags.
+pub fn flag_error(e: ParamsError) -> anyhow::Error {
+    match e {
+        ParamsError::OutOfRange {
+            param,
+            expected,
+            value,
+        } => anyhow::anyhow!("{} must be {expected}, got {value}", flag(param)),
+        other => other.into(),
     }
 }
 

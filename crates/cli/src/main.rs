@@ -61,12 +61,12 @@ pub fn load_model(
     path: Option<&std::path::Path>,
     decision: &flags::DecisionArgs,
 ) -> anyhow::Result<chaff_learn::Model> {
-    let mut model = match path {
+    let model = match path {
         Some(p) => chaff_learn::Model::load(p)?,
         None => chaff_learn::Model::from_bytes(DEFAULT_MODEL, "embedded default")?,
     };
-    model.params = decision.apply(model.params)?;
-    Ok(model)
+    let rules = decision.apply(model.rules())?;
+    Ok(model.with_rules(rules)?)
 }
 
 /// Files or folders named in one message: `a`, or `a, b`.

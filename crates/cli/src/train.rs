@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use chaff_learn::{Dataset, Model, ModelParams};
+use chaff_learn::{Dataset, Model, ModelParams, PageRules};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::flags::{JoinArgs, TrainArgs};
@@ -44,13 +44,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     // options first: a bad one is reported before any page is read
     let params = args
-        .decision
-        .apply(args.learner.apply(ModelParams::default())?)?
+        .learner
+        .apply(ModelParams::default())?
         .context(!args.no_context)
         .article_prior(!args.no_article_prior)
         .text_head(!args.no_text_head)
         .seed(args.seed)
-        .check()?;
+        .check()
+        .map_err(crate::flags::flag_error)?;
+    let rules = args.decision.apply(PageRules::default())?;
     spinner.set_message("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
     let n = data.labelled().count();
@@ -58,17 +60,19 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         "training on {n} pages from {} outlets",
         data.outlets().len()
     ));
-    let model = params.fit(&data, &|step| {
-        spinner.set_message(format!("training: {step}"))
-    })?;
+    let model = params
+        .fit(&data, &|step| {
+            spinner.set_message(format!("training: {step}"))
+        })?
+        .with_rules(rules)?;
     model.save(&args.out)?;
     spinner.finish_and_clear();
     eprintln!(
         "chaff: wrote {} ({} pages, {} blocks, {} outlets) in {:.1}s",
         args.out.display(),
-        model.training.pages,
-        model.training.blocks,
-        model.training.outlets.len(),
+        model.training().pages,
+        model.training().blocks,
+        model.training().outlets.len(),
         start.elapsed().as_secs_f64()
     );
     if failed > 0 {
@@ -90,7 +94,7 @@ pub fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "chaff: wrote {} ({} members, seeds {:?})",
         args.out.display(),
-        model.params.members,
+        model.params().members(),
         model.member_seeds()
     );
     Ok(ExitCode::SUCCESS)

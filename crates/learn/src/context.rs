@@ -47,12 +47,10 @@ pub fn column_names() -> Vec<String> {
     names
 }
 
-/// The list columns after the list's mean probabilities (last in the row, so models
-/// trained before them read the columns before them unchanged).
+/// The list columns after the list's mean probabilities.
 const LIST: [&str; 2] = ["level", "log_items"];
 
-/// The article-span columns (last in the row, so models trained before them read the
-/// columns before them unchanged).
+/// The article-span columns: where a block sits against the first stage's article.
 const SPAN: [&str; 5] = [
     "article_share_before",
     "inside",
@@ -61,12 +59,12 @@ const SPAN: [&str; 5] = [
     "log_blocks_until",
 ];
 
-/// How many context columns models trained before the article-span columns read.
-pub const COLUMNS_BEFORE_SPAN: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
-/// How many context columns models trained before the list columns read.
-pub const COLUMNS_BEFORE_LIST: usize = COLUMNS_BEFORE_SPAN + SPAN.len();
+/// Where the article-span columns start.
+const SPAN_START: usize = (1 + OFFSETS.len() + LEVELS + 2) * Label::COUNT;
+/// Where the list columns start.
+const LIST_START: usize = SPAN_START + SPAN.len();
 /// How many context columns there are ([`column_names`]'s length).
-pub const COLUMNS: usize = COLUMNS_BEFORE_LIST + Label::COUNT + LIST.len();
+pub const COLUMNS: usize = LIST_START + Label::COUNT + LIST.len();
 
 /// The list a block belongs to: the nearest of its containers under which another block
 /// with words has the same tag/class chain (the items of a teaser list, the paragraphs
@@ -116,15 +114,10 @@ pub fn container_weight(words: usize) -> f64 {
     1.0 + (words as f64).ln_1p()
 }
 
-/// The first `cols` context columns of one page from its first-stage probabilities `p`
-/// (blocks × 6): all of [`column_names`] for a model trained now, fewer for one trained
-/// before the later columns.
-pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32> {
+/// The context columns ([`column_names`]) of one page from its first-stage probabilities
+/// `p` (blocks × 6).
+pub fn features(page: &Prepared, p: ArrayView2<f64>) -> Array2<f32> {
     let n = page.len();
-    assert!(
-        cols <= COLUMNS,
-        "{cols} context columns asked for, {COLUMNS} exist"
-    );
     let mut out = Array2::zeros((n, COLUMNS));
     let k6 = Label::COUNT;
 
@@ -186,21 +179,16 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>, cols: usize) -> Array2<f32>
             last_heading = Some(i);
         }
     }
-    if cols > COLUMNS_BEFORE_SPAN {
-        article_span(
-            page,
-            p,
-            out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_SPAN..)),
-        );
-    }
-    if cols > COLUMNS_BEFORE_LIST {
-        list_columns(
-            page,
-            p,
-            out.slice_axis_mut(Axis(1), Slice::from(COLUMNS_BEFORE_LIST..)),
-        );
-    }
-    out.slice_axis_inplace(Axis(1), Slice::from(..cols));
+    article_span(
+        page,
+        p,
+        out.slice_axis_mut(Axis(1), Slice::from(SPAN_START..)),
+    );
+    list_columns(
+        page,
+        p,
+        out.slice_axis_mut(Axis(1), Slice::from(LIST_START..)),
+    );
     out
 }
 
@@ -323,7 +311,7 @@ mod tests {
             .iter()
             .position(|n| *n == format!("ctx_span_{name}"))
             .unwrap();
-        features(page, p.view(), names.len())[[i, col]]
+        features(page, p.view())[[i, col]]
     }
 
     #[test]
@@ -369,9 +357,9 @@ mod tests {
         assert_eq!(of[0].unwrap().items, 2);
         // titles (under a link, in an item) and summaries (in an item) repeat in the list
         let list = of[2].unwrap().container.1;
-        for i in 2..6 {
-            assert_eq!(of[i].unwrap().container.1, list, "block {i}");
-            assert_eq!(of[i].unwrap().items, 2, "block {i}");
+        for (i, item) in of.iter().enumerate().take(6).skip(2) {
+            assert_eq!(item.unwrap().container.1, list, "block {i}");
+            assert_eq!(item.unwrap().items, 2, "block {i}");
         }
         assert_ne!(list, of[0].unwrap().container.1);
         // the lone paragraph's structure repeats nowhere near it
@@ -383,7 +371,7 @@ mod tests {
         }
         let names = column_names();
         let col = |n: &str| names.iter().position(|c| c == n).unwrap();
-        let f = features(&page, p.view(), COLUMNS);
+        let f = features(&page, p.view());
         let related = f[[2, col("ctx_list_mean_related")]];
         let w = |words: usize| container_weight(words) as f32;
         let want = w(page.words[3]) / (w(2) + w(2) + w(2) + w(2));
@@ -394,21 +382,5 @@ mod tests {
             1.0 + of[4].unwrap().container.0 as f32
         );
         assert_eq!(f[[6, col("ctx_list_level")]], 0.0);
-    }
-
-    #[test]
-    fn older_models_read_the_columns_before_the_span_and_the_lists_unchanged() {
-        let (page, p) = page_and_probs(5, &[2]);
-        assert_eq!(column_names().len(), COLUMNS);
-        let all = features(&page, p.view(), COLUMNS);
-        for (before, first_after) in [
-            (COLUMNS_BEFORE_SPAN, "ctx_span_article_share_before"),
-            (COLUMNS_BEFORE_LIST, "ctx_list_mean_article"),
-        ] {
-            let older = features(&page, p.view(), before);
-            assert_eq!(older.ncols(), before);
-            assert_eq!(older, all.slice_axis(Axis(1), Slice::from(..before)));
-            assert_eq!(column_names()[before], first_after);
-        }
     }
 }

@@ -15,8 +15,7 @@
 //! region heading, its links' tokens (leading path segments on the page's own site, other
 //! sites' names, query parameter names, in-page anchors, `mailto`-like schemes:
 //! [`chaff_extract::targets::block_link_tokens`]) and, for a block of at most six words,
-//! its words. A model trained before the last two groups were added holds three and
-//! reads three.
+//! its words.
 //!
 //! The columns follow the article prior's at the end of a row of the HTML head. For
 //! training, each labelled page's columns come from a table fitted on the other folds'
@@ -96,9 +95,7 @@ impl PageTokens {
 pub struct CueTable {
     /// The labels' shares of all training blocks, in [`Label::ALL`] order.
     prior: [f32; 6],
-    /// Per group of [`GROUPS`]: token → smoothed label shares. A table may hold fewer
-    /// groups than this build reads (the first ones: a model trained before the others
-    /// were added); it reads only those.
+    /// Per group of [`GROUPS`]: token → smoothed label shares.
     groups: Vec<BTreeMap<u32, [f32; 6]>>,
 }
 
@@ -165,9 +162,9 @@ impl CueTable {
 
     /// Whether a table read from a model file has the shape this build reads.
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=GROUPS.len()).contains(&self.groups.len()) {
+        if self.groups.len() != GROUPS.len() {
             return Err(format!(
-                "has {} groups of tokens, expected 1 to {}",
+                "has {} groups of tokens, expected {}",
                 self.groups.len(),
                 GROUPS.len()
             ));
@@ -189,7 +186,7 @@ impl CueTable {
     /// how many of its tokens the table knows.
     pub fn column_names(&self) -> Vec<String> {
         let mut n = Vec::new();
-        for g in &GROUPS[..self.groups.len()] {
+        for g in GROUPS {
             for l in Label::ALL {
                 n.push(format!("cue_{g}_{}", l.as_str()));
             }
@@ -283,28 +280,17 @@ mod tests {
     }
 
     #[test]
-    fn a_table_of_fewer_groups_reads_only_those() {
+    fn a_table_of_other_groups_is_refused() {
         let a = page(vec![7, 1]);
-        let b = page(vec![7, 1]);
         let labels = [Label::Related, Label::Article];
-        let mut table = CueTable::fit(&[(&a, &labels[..]), (&b, &labels[..])], &["a.com", "b.com"]);
-        let full = table.columns(&a);
-        assert_eq!(full.ncols(), GROUPS.len() * 7);
-        // a model trained with the first three groups (before link and short-text tokens)
-        table.groups.truncate(3);
+        let mut table = CueTable::fit(&[(&a, &labels[..]), (&a, &labels[..])], &["a.com", "b.com"]);
+        assert_eq!(table.columns(&a).ncols(), GROUPS.len() * 7);
         assert_eq!(table.validate(), Ok(()));
-        assert_eq!(table.width(), 21);
-        assert_eq!(table.column_names().len(), 21);
-        assert_eq!(table.column_names()[20], "cue_heading_word_known");
-        let old = table.columns(&a);
-        assert_eq!(old.ncols(), 21);
-        for (o, f) in old.rows().into_iter().zip(full.rows()) {
-            assert_eq!(o.as_slice().unwrap(), &f.as_slice().unwrap()[..21]);
-        }
-        table.groups.clear();
-        assert!(table.validate().unwrap_err().contains("0 groups"));
-        table.groups = vec![BTreeMap::new(); GROUPS.len() + 1];
-        assert!(table.validate().unwrap_err().contains("6 groups"));
+        table.groups.truncate(3);
+        assert_eq!(
+            table.validate(),
+            Err("has 3 groups of tokens, expected 5".to_string())
+        );
     }
 
     #[test]

@@ -3,11 +3,10 @@
 //! A dataset is a folder. With a `manifest.jsonl`, each line names one page: `id`, and
 //! either `file` (a labelled HTML page whose blocks carry `data-block-label`) or `html`
 //! plus `article` (a page, possibly gzip-compressed, and a file with its article text,
-//! decoded as a plain-text page is); `domain` or `url` give the outlet. An article-text
-//! page may also name, as its source marked them, the text of its comments (`comments`,
-//! Dragnet's) and of its related content (`related`, L3S-GN1's): see [`MarkedText`].
-//! Without a
-//! manifest, every `.html`/`.htm` file below the folder (optionally `.gz`) is a
+//! decoded as a plain-text page is); `domain` or `url` give the outlet. The texts of a
+//! page's comments (`comments`) and related content (`related`) that some sources mark
+//! are gold texts too: [`manifest_gold_texts`] names them, so a folder's pages are told
+//! from them, but no model reads them. Without a manifest, every `.html`/`.htm` file below the folder (optionally `.gz`) is a
 //! labelled page, and its outlet is the first folder under the dataset root that holds
 //! it (or the file's name when it sits at the root).
 
@@ -124,20 +123,6 @@ pub struct LabelledPage {
     pub texts: Vec<String>,
     /// The gold.
     pub gold: PageGold,
-    /// Other texts of an article-text page that its source marked (empty for pages
-    /// labelled block by block, whose blocks say it all).
-    pub marked: Vec<MarkedText>,
-}
-
-/// A text an article-text page's source marked as one region of the page: Dragnet's
-/// comments, which LABELS.md calls `other`, and L3S-GN1's related content, `related`.
-/// Such a page's other blocks still have no known fine label.
-#[derive(Debug, Clone)]
-pub struct MarkedText {
-    /// The label LABELS.md gives the region.
-    pub label: Label,
-    /// Its words, as the scorer counts them.
-    pub words: Vec<String>,
 }
 
 impl LabelledPage {
@@ -183,8 +168,6 @@ struct Entry {
     id: String,
     path: PathBuf,
     article: Option<PathBuf>,
-    /// Files of marked texts ([`MarkedText`]) and their labels.
-    marked: Vec<(Label, PathBuf)>,
     outlet: String,
 }
 
@@ -285,17 +268,6 @@ fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
                     ))
                 }
             };
-            let mut marked = Vec::new();
-            if article.is_some() {
-                for (label, rel) in [
-                    (Label::Other, &row.comments),
-                    (Label::Related, &row.related),
-                ] {
-                    if let Some(rel) = rel {
-                        marked.push((label, inside(root, rel, &manifest, n)?));
-                    }
-                }
-            }
             let id = row
                 .id
                 .clone()
@@ -315,7 +287,6 @@ fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
                 id,
                 path: file,
                 article,
-                marked,
                 outlet,
             })
         })();
@@ -398,7 +369,6 @@ fn list_folder(root: &Path) -> Result<Vec<Entry>> {
                 id: rel.to_string_lossy().into_owned(),
                 path: p,
                 article: None,
-                marked: Vec::new(),
                 outlet,
             }
         })
@@ -424,16 +394,6 @@ fn gold_text(path: &Path) -> Result<String> {
 fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
     // the gold text first: a page it refuses is not parsed for nothing
     let article = e.article.as_deref().map(gold_text).transpose()?;
-    let marked = e
-        .marked
-        .iter()
-        .map(|(label, path)| {
-            Ok(MarkedText {
-                label: *label,
-                words: chaff_extract::text::words(&gold_text(path)?).collect(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
     let bytes = std::fs::read(&e.path).map_err(|err| Error::io(&e.path, err))?;
     let page = Page::from_html_bytes(bytes, None, limits).map_err(|source| Error::Page {
         path: e.path.clone(),
@@ -479,7 +439,6 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
         text,
         texts,
         gold,
-        marked,
     })
 }
 
@@ -599,50 +558,6 @@ mod tests {
         ] {
             assert!(all.contains(want), "{want} not in {all}");
         }
-    }
-
-    #[test]
-    fn marked_texts_load_with_their_labels_and_a_missing_one_names_its_file() {
-        let d = tempfile::tempdir().unwrap();
-        write(
-            d.path(),
-            "p.html",
-            "<p>Quiet harbour reopens</p><p>Nice, said Ann</p>",
-        );
-        write(d.path(), "a.txt", "Quiet harbour reopens");
-        write(d.path(), "c.txt", "Nice, said Ann");
-        write(d.path(), "r.txt", "Harbour news");
-        write(
-            d.path(),
-            "manifest.jsonl",
-            concat!(
-                r#"{"id":"both","html":"p.html","article":"a.txt","comments":"c.txt","related":"r.txt","domain":"a.example"}"#,
-                "\n",
-                r#"{"id":"none","html":"p.html","article":"a.txt","domain":"b.example"}"#,
-                "\n",
-                r#"{"id":"lost","html":"p.html","article":"a.txt","comments":"gone.txt","domain":"c.example"}"#,
-                "\n",
-            ),
-        );
-        let loaded = Dataset::load(d.path(), PageLimits::default()).unwrap();
-        let pages = &loaded.dataset.pages;
-        assert_eq!(pages.len(), 2);
-        let marked: Vec<(Label, Vec<&str>)> = pages[0]
-            .marked
-            .iter()
-            .map(|m| (m.label, m.words.iter().map(String::as_str).collect()))
-            .collect();
-        assert_eq!(
-            marked,
-            [
-                (Label::Other, vec!["nice", "said", "ann"]),
-                (Label::Related, vec!["harbour", "news"]),
-            ]
-        );
-        assert!(pages[1].marked.is_empty());
-        assert_eq!(loaded.failures.len(), 1);
-        let msg = loaded.failures[0].to_string();
-        assert!(msg.contains("gone.txt"), "{msg}");
     }
 
     #[test]

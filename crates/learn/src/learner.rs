@@ -16,8 +16,9 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
+use crate::error::{Param, ParamsError, TrainingError};
 use crate::trees::{Ensemble, TreeTable};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Rows predicted at once.
 pub const PREDICT_ROWS: usize = 256;
@@ -83,29 +84,33 @@ impl LearnerParams {
     }
 
     /// The default parameters of the learner called `name`.
-    pub fn by_name(name: &str) -> Result<LearnerParams> {
+    pub fn by_name(name: &str) -> Result<LearnerParams, ParamsError> {
         match name {
             "logistic" => Ok(LearnerParams::logistic()),
             "boosted" => Ok(LearnerParams::boosted()),
-            _ => Err(Error::Params(format!(
-                "unknown learner {name:?} (expected logistic or boosted)"
-            ))),
+            _ => Err(ParamsError::UnknownLearner(name.to_string())),
         }
     }
 
     /// Check the parameters.
-    pub fn check(&self) -> Result<()> {
-        let bad = |m: &str| Err(Error::Params(m.to_string()));
+    pub fn check(&self) -> Result<(), ParamsError> {
+        let bad = |param, expected, value: &dyn ToString| {
+            Err(ParamsError::out_of_range(
+                param,
+                expected,
+                value.to_string(),
+            ))
+        };
         match *self {
             LearnerParams::Logistic {
                 alpha,
                 max_iterations,
             } => {
                 if !(alpha.is_finite() && alpha >= 0.0) {
-                    return bad("logistic alpha must be finite and >= 0");
+                    return bad(Param::Alpha, "finite and at least 0", &alpha);
                 }
                 if max_iterations == 0 {
-                    return bad("logistic max_iterations must be > 0");
+                    return bad(Param::MaxIterations, "above 0", &max_iterations);
                 }
             }
             LearnerParams::Boosted {
@@ -117,21 +122,30 @@ impl LearnerParams {
                 subsample,
                 colsample,
             } => {
-                if iterations == 0 || max_depth == 0 {
-                    return bad("boosted iterations and max_depth must be > 0");
+                if iterations == 0 {
+                    return bad(Param::Trees, "above 0", &iterations);
+                }
+                if max_depth == 0 {
+                    return bad(Param::Depth, "above 0", &max_depth);
                 }
                 if !(learning_rate > 0.0 && learning_rate <= 1.0) {
-                    return bad("boosted learning_rate must be in (0, 1]");
+                    return bad(Param::LearningRate, "in (0, 1]", &learning_rate);
                 }
-                if !(l2.is_finite()
-                    && l2 >= 0.0
-                    && min_leaf_weight.is_finite()
-                    && min_leaf_weight >= 0.0)
-                {
-                    return bad("boosted l2 and min_leaf_weight must be finite and >= 0");
+                if !(l2.is_finite() && l2 >= 0.0) {
+                    return bad(Param::L2, "finite and at least 0", &l2);
                 }
-                if !(subsample > 0.0 && subsample <= 1.0 && colsample > 0.0 && colsample <= 1.0) {
-                    return bad("boosted subsample and colsample must be in (0, 1]");
+                if !(min_leaf_weight.is_finite() && min_leaf_weight >= 0.0) {
+                    return bad(
+                        Param::MinLeafWeight,
+                        "finite and at least 0",
+                        &min_leaf_weight,
+                    );
+                }
+                if !(subsample > 0.0 && subsample <= 1.0) {
+                    return bad(Param::Subsample, "in (0, 1]", &subsample);
+                }
+                if !(colsample > 0.0 && colsample <= 1.0) {
+                    return bad(Param::Colsample, "in (0, 1]", &colsample);
                 }
             }
         }
@@ -143,21 +157,14 @@ impl LearnerParams {
     pub fn fit(&self, x: Array2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
         self.check()?;
         if x.nrows() == 0 {
-            return Err(Error::Training("no blocks to train on".into()));
+            return Err(TrainingError::NoBlocks.into());
         }
-        if x.nrows() != y.len() || y.len() != w.len() {
-            return Err(Error::Training(format!(
-                "{} rows, {} labels, {} weights",
-                x.nrows(),
-                y.len(),
-                w.len()
-            )));
-        }
+        assert!(
+            x.nrows() == y.len() && y.len() == w.len(),
+            "one label and one weight per row"
+        );
         if let Some(only) = y.first().filter(|&&first| y.iter().all(|&l| l == first)) {
-            return Err(Error::Training(format!(
-                "every training block is labelled {}: a model needs two labels at least",
-                only.as_str()
-            )));
+            return Err(TrainingError::OneLabel(*only).into());
         }
         let scaler = Standardizer::fit(x.view());
         let model = match *self {
@@ -171,7 +178,7 @@ impl LearnerParams {
                     .alpha(alpha)
                     .max_iterations(max_iterations)
                     .fit(&data)
-                    .map_err(|e| Error::Training(e.to_string()))?;
+                    .map_err(|e| TrainingError::Learner(e.to_string()))?;
                 Fitted::Logistic(fitted)
             }
             LearnerParams::Boosted {
@@ -205,8 +212,8 @@ impl LearnerParams {
                         .set_seed(seed.wrapping_add(label.index() as u64))
                         .set_parallel(true);
                     b.fit(&matrix, &target, &weights, None)
-                        .map_err(|e| Error::Training(e.to_string()))?;
-                    Ensemble::from_forust(&b).map_err(Error::Training)
+                        .map_err(|e| TrainingError::Learner(e.to_string()))?;
+                    Ok(Ensemble::from_forust(&b).map_err(TrainingError::Learner)?)
                 };
                 if let [positive, negative] = present[..] {
                     // two labels: one ensemble says all (the other's is its mirror image)
@@ -683,10 +690,15 @@ mod tests {
         }
         .check()
         .is_err());
-        assert!(LearnerParams::by_name("forest").is_err());
+        assert_eq!(
+            LearnerParams::by_name("forest").unwrap_err().to_string(),
+            "unknown learner \"forest\" (expected logistic or boosted)"
+        );
         let (x, y, w) = toy();
-        assert!(LearnerParams::logistic()
-            .fit(x.clone(), &y[..2], &w, 0)
-            .is_err());
+        let one_label = vec![y[0]; y.len()];
+        assert!(matches!(
+            LearnerParams::logistic().fit(x, &one_label, &w, 0),
+            Err(crate::Error::Training(crate::TrainingError::OneLabel(_)))
+        ));
     }
 }

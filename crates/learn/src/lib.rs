@@ -21,8 +21,8 @@ pub mod model;
 pub mod outlet;
 mod trees;
 
-pub use dataset::{Dataset, LabelledPage, MarkedText, PageGold, Prepared};
-pub use error::{Error, Result};
+pub use dataset::{Dataset, LabelledPage, PageGold, Prepared};
+pub use error::{Error, FoldsError, Param, ParamsError, Result, TrainingError};
 pub use eval::{EvalReport, Scorer};
 pub use learner::LearnerParams;
-pub use model::{ArticleMatch, Model, ModelParams, Prediction, ValidModelParams};
+pub use model::{Model, ModelParams, PageRules, Prediction, ValidModelParams};

@@ -82,7 +82,7 @@ proptest! {
             if !most_probable(p) {
                 prop_assert!(fallback_page);
                 prop_assert_eq!(p.label, Label::Article);
-                prop_assert!(p.confidence >= model().params.article_fallback * top);
+                prop_assert!(p.confidence >= model().rules().article_fallback * top);
             }
         }
         let b = model().predict(&Prepared::of_page(&page), plain);

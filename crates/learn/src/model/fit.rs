@@ -1,0 +1,360 @@
+//! Fitting: [`ValidModelParams::fit`] trains each member's article prior, cue table and
+//! heads.
+
+use std::collections::BTreeMap;
+
+use chaff_extract::{FeatureSchema, Label};
+use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::predict::{rows_view, with_columns, with_prior};
+use super::rules::{best_temperature, temper};
+use super::targets::article_targets;
+use super::{file, member_seed, Head, Member, Model, TrainingSummary, ValidModelParams};
+use crate::cues::CueTable;
+use crate::dataset::{Dataset, LabelledPage, PageGold, Prepared};
+use crate::error::TrainingError;
+use crate::learner::Classifier;
+use crate::outlet::folds_by_outlet;
+use crate::{context, PageRules, Result};
+
+/// Folds (by outlet) for the training pages' cue columns: each fold's from a table of the
+/// others.
+const CUE_FOLDS: usize = 5;
+
+/// A page's rows and its blocks' labels, as a stage trains on them.
+type View<'a> = (&'a Prepared, &'a [Label]);
+
+impl ValidModelParams {
+    /// Fit a model to the block-labelled pages of `data` (its article-text pages train
+    /// the article prior). The model gets the default [`PageRules`]. `progress` hears of
+    /// each step.
+    pub fn fit(&self, data: &Dataset, progress: &dyn Fn(&str)) -> Result<Model> {
+        self.fit_pages(&data.pages.iter().collect::<Vec<_>>(), progress)
+    }
+
+    /// [`fit`](Self::fit) over borrowed pages (cross-validation trains each fold on a
+    /// subset without copying it).
+    pub fn fit_pages(&self, all: &[&LabelledPage], progress: &dyn Fn(&str)) -> Result<Model> {
+        let pages: Vec<&LabelledPage> = all
+            .iter()
+            .copied()
+            .filter(|pg| pg.block_labels().is_some())
+            .collect();
+        if pages.is_empty() {
+            return Err(TrainingError::NoLabelledPages.into());
+        }
+        let p = &self.0;
+        let mut members = Vec::with_capacity(p.members);
+        let mut prior_pages: Vec<&LabelledPage> = Vec::new();
+        for k in 0..p.members {
+            if p.members > 1 {
+                progress(&format!("member {} of {}", k + 1, p.members));
+            }
+            let member = self.with_seed(member_seed(p.seed, k));
+            let (m, pages_of_prior) = member.fit_member(all, &pages, progress)?;
+            members.push(m);
+            prior_pages.extend(pages_of_prior);
+        }
+        let mut words_per_label = BTreeMap::new();
+        let mut blocks = 0;
+        for pg in &pages {
+            if let Some(labels) = pg.block_labels() {
+                for (l, w) in labels.iter().zip(&pg.html.words) {
+                    *words_per_label.entry(*l).or_insert(0u64) += *w as u64;
+                }
+                blocks += labels.len();
+            }
+        }
+        let sorted = |outlets: Vec<String>| {
+            let mut o = outlets;
+            o.sort();
+            o.dedup();
+            o
+        };
+        Ok(Model {
+            chaff_version: file::CHAFF_VERSION.to_string(),
+            feature_schema: FeatureSchema::current().clone(),
+            context_columns: context::column_names(),
+            params: self.clone(),
+            rules: PageRules::default(),
+            training: TrainingSummary {
+                pages: pages.len(),
+                blocks,
+                words_per_label,
+                outlets: sorted(pages.iter().map(|p| p.outlet.clone()).collect()),
+                article_prior_pages: prior_pages.len(),
+                article_prior_outlets: sorted(
+                    prior_pages.iter().map(|p| p.outlet.clone()).collect(),
+                ),
+                held_out_fold: None,
+            },
+            members,
+        })
+    }
+
+    /// One member, trained with these parameters' seed: its article prior (from the
+    /// article-text-only pages of `all`, which it returns), cue table and heads (from the
+    /// block-labelled `pages`).
+    fn fit_member<'a>(
+        &self,
+        all: &[&'a LabelledPage],
+        pages: &[&LabelledPage],
+        progress: &dyn Fn(&str),
+    ) -> Result<(Member, Vec<&'a LabelledPage>)> {
+        let p = &self.0;
+        let (article_prior, prior_pages) = if p.article_prior {
+            self.fit_article_prior(all, progress)?
+        } else {
+            (None, Vec::new())
+        };
+        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
+        progress("html head");
+        let with_priors: Vec<Prepared> = pages
+            .iter()
+            .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
+            .collect();
+        let (cues, augmented) = if p.cues {
+            progress("cue table");
+            self.fit_cues(with_priors, pages, &outlets)
+        } else {
+            (None, with_priors)
+        };
+        let html_views: Vec<View> = augmented
+            .iter()
+            .zip(pages)
+            .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
+            .collect();
+        let html = self.fit_head(&html_views, &outlets, progress)?;
+        let text = if p.text_head {
+            progress("text head");
+            let text_views: Vec<View> = pages
+                .iter()
+                .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
+                .collect();
+            if text_views.len() == pages.len() {
+                Some(self.fit_head(&text_views, &outlets, progress)?)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        Ok((
+            Member {
+                seed: p.seed,
+                article_prior,
+                cues,
+                html,
+                text,
+            },
+            prior_pages,
+        ))
+    }
+
+    /// The cue table of all `pages`, and each page of `rows` with its cue columns from a
+    /// table fitted on the other folds' outlets.
+    fn fit_cues(
+        &self,
+        rows: Vec<Prepared>,
+        pages: &[&LabelledPage],
+        outlets: &[&str],
+    ) -> (Option<CueTable>, Vec<Prepared>) {
+        let p = &self.0;
+        // one view per page, in the order of `rows` (a page without block labels, which
+        // `fit_pages` does not pass, would add no votes)
+        let views: Vec<View> = pages
+            .iter()
+            .map(|pg| (&pg.html, pg.block_labels().unwrap_or(&[])))
+            .collect();
+        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+        let folds = folds_by_outlet(outlets, &sizes, CUE_FOLDS, p.seed.wrapping_add(3));
+        let mut out: Vec<Option<Prepared>> = (0..rows.len()).map(|_| None).collect();
+        let mut rows: Vec<Option<Prepared>> = rows.into_iter().map(Some).collect();
+        for f in 0..CUE_FOLDS {
+            let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
+            let table = CueTable::fit(
+                &train.iter().map(|&i| views[i]).collect::<Vec<_>>(),
+                &train.iter().map(|&i| outlets[i]).collect::<Vec<_>>(),
+            );
+            for i in (0..views.len()).filter(|&i| folds[i] == f) {
+                let page = rows[i].take().expect("each page is in one fold");
+                out[i] = Some(with_columns(&page, table.columns(views[i].0).view()));
+            }
+        }
+        let table = CueTable::fit(&views, outlets);
+        let out = out
+            .into_iter()
+            .map(|o| o.expect("every page is in a fold"))
+            .collect();
+        (Some(table), out)
+    }
+
+    /// Fit the article prior on up to `article_prior_pages` article-text-only pages.
+    fn fit_article_prior<'a>(
+        &self,
+        all: &[&'a LabelledPage],
+        progress: &dyn Fn(&str),
+    ) -> Result<(Option<Classifier>, Vec<&'a LabelledPage>)> {
+        let p = &self.0;
+        let mut candidates: Vec<&LabelledPage> = all
+            .iter()
+            .copied()
+            .filter(|pg| matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty())
+            .collect();
+        if candidates.is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
+        candidates.truncate(p.article_prior_pages);
+        progress(&format!("article prior on {} pages", candidates.len()));
+        let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
+        let views: Vec<View> = candidates
+            .iter()
+            .zip(&targets)
+            .map(|(pg, t)| (&pg.html, t.as_slice()))
+            .collect();
+        let (x, y, w) = stack(&views, None);
+        let prior = p.learner.fit(x, &y, &w, p.seed.wrapping_add(2))?;
+        Ok((Some(prior), candidates))
+    }
+
+    /// A head trained on `views`, whose outlets are `outlets`.
+    fn fit_head(&self, views: &[View], outlets: &[&str], progress: &dyn Fn(&str)) -> Result<Head> {
+        let p = &self.0;
+        let (x, y, w) = stack(views, None);
+        progress("first stage");
+        let first = p.learner.fit(x, &y, &w, p.seed)?;
+        let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
+        let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
+        if !p.context {
+            let temperature = if p.calibrate {
+                progress("calibration");
+                let oof = self.out_of_fold(views, &folds, None, &first)?;
+                Some(fit_temperature(&oof, views))
+            } else {
+                None
+            };
+            return Ok(Head {
+                first,
+                context: None,
+                temperature,
+            });
+        }
+        progress("context folds");
+        let probs = self.out_of_fold(views, &folds, None, &first)?;
+        progress("context stage");
+        let (x2, y2, w2) = stack(views, Some(&probs));
+        let context = p.learner.fit(x2, &y2, &w2, p.seed.wrapping_add(1))?;
+        let temperature = if p.calibrate {
+            progress("calibration");
+            let oof = self.out_of_fold(views, &folds, Some(&probs), &context)?;
+            Some(fit_temperature(&oof, views))
+        } else {
+            None
+        };
+        Ok(Head {
+            first,
+            context: Some(context),
+            temperature,
+        })
+    }
+
+    /// Out-of-fold probabilities of every page of `views`: for each fold, a classifier
+    /// trained on the other folds' pages (their rows, plus the context of `previous`
+    /// probabilities when given) predicts the fold's pages. `whole` (trained on all pages)
+    /// predicts a page when its fold leaves nothing to train on.
+    fn out_of_fold(
+        &self,
+        views: &[View],
+        folds: &[usize],
+        previous: Option<&[Array2<f64>]>,
+        whole: &Classifier,
+    ) -> Result<Vec<Array2<f64>>> {
+        let p = &self.0;
+        let rows = |i: usize| -> Array2<f32> {
+            let v = views[i].0;
+            match previous {
+                Some(pr) => with_context(v, &pr[i]),
+                None => rows_view(v).to_owned(),
+            }
+        };
+        let mut oof: Vec<Option<Array2<f64>>> = vec![None; views.len()];
+        for f in 0..p.context_folds {
+            let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
+            if train.is_empty() {
+                continue;
+            }
+            let train_views: Vec<View> = train.iter().map(|&i| views[i]).collect();
+            let train_probs: Option<Vec<Array2<f64>>> =
+                previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
+            let (xf, yf, wf) = stack(&train_views, train_probs.as_deref());
+            let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
+            for (i, o) in oof.iter_mut().enumerate() {
+                if folds[i] == f {
+                    *o = Some(model.predict_proba(rows(i).view()));
+                }
+            }
+        }
+        Ok(oof
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| o.unwrap_or_else(|| whole.predict_proba(rows(i).view())))
+            .collect())
+    }
+}
+
+/// Block weight in training: scores count words, so long blocks weigh more, with
+/// diminishing returns so that one giant block does not outweigh a page of short ones.
+fn weight(words: usize) -> f32 {
+    1.0 + (words as f32).sqrt()
+}
+
+/// A page's rows with the context columns of `probs` appended.
+fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
+    let ctx = context::features(p, probs.view());
+    concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
+}
+
+/// The rows (with the context of `probs`, when given), labels and weights of `views`,
+/// page after page.
+fn stack(views: &[View], probs: Option<&[Array2<f64>]>) -> (Array2<f32>, Vec<Label>, Vec<f32>) {
+    let parts: Vec<Array2<f32>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _))| match probs {
+            Some(pr) => with_context(v, &pr[i]),
+            None => rows_view(v).to_owned(),
+        })
+        .collect();
+    let part_views: Vec<ArrayView2<f32>> = parts.iter().map(|a| a.view()).collect();
+    let x = concatenate(Axis(0), &part_views).expect("same number of columns");
+    let y: Vec<Label> = views.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+    let w: Vec<f32> = views
+        .iter()
+        .flat_map(|(v, _)| v.words.iter().map(|&n| weight(n)))
+        .collect();
+    (x, y, w)
+}
+
+/// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on
+/// the gold labels of `views`.
+pub(super) fn fit_temperature(oof: &[Array2<f64>], views: &[View]) -> f64 {
+    let loss = |log_t: f64| -> f64 {
+        let t = log_t.exp();
+        let mut p = [0f64; 6];
+        let mut sum = 0.0;
+        for (probs, (_, labels)) in oof.iter().zip(views) {
+            for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
+                p.iter_mut().zip(row.iter()).for_each(|(a, b)| *a = *b);
+                temper(&mut p, t);
+                sum -= p[l.index()].max(1e-300).ln();
+            }
+        }
+        sum
+    };
+    best_temperature(loss)
+}

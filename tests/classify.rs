@@ -1,0 +1,299 @@
+//! `chaff classify` and `chaff features`: labels, output formats, the overlay.
+
+use std::collections::BTreeSet;
+use std::process::Output;
+
+use crate::util::*;
+
+#[test]
+fn classify_example_with_embedded_model() {
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    assert!(rows.len() > 10);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["index"], i);
+        assert_eq!(r["file"], "datasets/examples/news.html");
+        assert!(LABELS.contains(&r["label"].as_str().unwrap()));
+        let c = r["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(!r["text"].as_str().unwrap().is_empty());
+        // all six probabilities: they sum to one and the label's is the confidence
+        let probs = r["probabilities"].as_object().unwrap();
+        assert_eq!(probs.len(), LABELS.len());
+        let sum: f64 = LABELS.iter().map(|l| probs[*l].as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-6, "{sum}");
+        assert_eq!(probs[r["label"].as_str().unwrap()].as_f64().unwrap(), c);
+    }
+    let label_of = |needle: &str| {
+        rows.iter()
+            .find(|r| r["text"].as_str().unwrap().contains(needle))
+            .map(|r| r["label"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(label_of("The city council voted on Tuesday"), "article");
+    assert_eq!(label_of("© 2024 The Daily Planet"), "copyright");
+    // human output is the default
+    let o = chaff!("classify", "datasets/examples/news.html");
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("== datasets/examples/news.html"));
+}
+
+#[test]
+fn html_output_rereads_as_a_labelled_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let want: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["label"].as_str().unwrap().to_string())
+        .collect();
+    let o = chaff!(
+        "classify",
+        "--format",
+        "html",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let labelled = dir.path().join("page.html");
+    std::fs::write(&labelled, &o.stdout).unwrap();
+    std::fs::write(
+        dir.path().join("manifest.jsonl"),
+        r#"{"id":"p","file":"page.html","domain":"example.com"}"#,
+    )
+    .unwrap();
+    // scoring the model against its own output is perfect agreement
+    let o = chaff!("eval", "--data", dir.path(), "--json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let conf = &report["six_class"]["confusion_words"];
+    for g in 0..6 {
+        for p in 0..6 {
+            if g != p {
+                assert_eq!(conf[g][p], 0, "labels changed through --format html");
+            }
+        }
+    }
+    assert!(!want.is_empty());
+}
+
+#[test]
+fn gold_labels_in_the_input_do_not_change_predictions() {
+    let a = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/mini/dailyplanet.html"
+    );
+    let b = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let strip = |o: &Output| -> Vec<(String, String)> {
+        jsonl(o)
+            .iter()
+            .map(|r| (r["label"].to_string(), r["confidence"].to_string()))
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+fn extract_article_prints_article_text_only() {
+    let o = chaff!(
+        "classify",
+        "--extract",
+        "article",
+        "datasets/examples/news.html"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("The city council voted on Tuesday"));
+    assert!(!text.contains("Privacy"));
+}
+
+#[test]
+fn overlay_is_safe_and_has_a_legend() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("evil.html");
+    std::fs::write(
+        &page,
+        "<html><head><script src=http://x/a.js></script></head><body onload=x()>\
+         <p onclick=y()>A paragraph of text that is long enough to be a story, with words.</p>\
+         <img src=http://tracker/pixel.gif></body></html>",
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "html", "--overlay", &page);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o).to_lowercase();
+    for bad in ["<script", "onload", "onclick", "http://"] {
+        assert!(!out.contains(bad), "{bad} in overlay");
+    }
+    assert!(out.contains("chaff-legend"));
+    let o = chaff!("classify", "--overlay", &page);
+    assert!(!o.status.success());
+}
+
+/// Pages go through in batches of a few per thread: output keeps input order across batch
+/// boundaries with one thread and with two, and a broken page in the middle of the input
+/// costs only itself.
+#[test]
+fn many_pages_keep_their_order_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..19 {
+        let name = dir.path().join(format!("p{i:02}.html"));
+        if i == 9 {
+            std::fs::write(name.with_extension("html.gz"), [0x1f, 0x8b, 8, 0]).unwrap();
+        } else {
+            std::fs::write(name, format!("<p>Page number {i} has a few words.</p>")).unwrap();
+        }
+    }
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2"] {
+        let o = chaff!("classify", "--format", "jsonl", "--jobs", jobs, dir.path());
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        assert!(err.contains("p09.html.gz"), "{err}");
+        assert!(err.contains("18 pages classified, 1 failed"), "{err}");
+        let mut files: Vec<String> = jsonl(&o)
+            .iter()
+            .map(|r| r["file"].as_str().unwrap().to_string())
+            .collect();
+        files.dedup();
+        let want: Vec<String> = (0..19)
+            .filter(|&i| i != 9)
+            .map(|i| format!("p{i:02}.html"))
+            .collect();
+        let got: Vec<&str> = files
+            .iter()
+            .map(|f| f.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(got, want);
+        outputs.push(o.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn features_prints_named_rows() {
+    let o = chaff!("features", "datasets/examples/news.html");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("index,schema_version,log_words"));
+    let cols = header.split(',').count();
+    assert!(text.lines().skip(1).all(|l| l.split(',').count() == cols));
+    let o = chaff!(
+        "features",
+        "--format",
+        "jsonl",
+        "datasets/examples/news.html"
+    );
+    let rows = jsonl(&o);
+    assert!(rows[0]["features"]["link_density"].is_number());
+    // an unlabelled page's blocks have no gold; a labelled page's have theirs
+    assert!(rows.iter().all(|r| r["gold"].is_null()));
+    let o = chaff!(
+        "features",
+        "--format",
+        "jsonl",
+        "datasets/mini/gazette.html"
+    );
+    let rows = jsonl(&o);
+    let gold: BTreeSet<&str> = rows.iter().map(|r| r["gold"].as_str().unwrap()).collect();
+    assert!(
+        gold.contains("article") && gold.contains("directory"),
+        "{gold:?}"
+    );
+}
+
+#[test]
+fn help_on_every_command() {
+    for cmd in ["classify", "train", "eval", "features"] {
+        let o = chaff!(cmd, "--help");
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Usage"));
+    }
+    let o = chaff!("classify", "--format", "nonsense");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn seed_page_gets_its_labels() {
+    let Some(corpus) = shared_corpus() else {
+        return;
+    };
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        corpus.join("seed/urdupoint-2021-12-23.txt")
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    let label_of = |needle: &str| -> String {
+        rows.iter()
+            .find(|r| r["text"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no block has {needle:?}"))["label"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        label_of("Russia's Foreign Minister Sergei Lavrov said Wednesday"),
+        "article"
+    );
+    assert_eq!(label_of("Lavrov said plans were in place"), "article");
+    assert_eq!(label_of("Related Topics"), "related");
+    // the "Recent Stories" list
+    for item in [
+        "SCC Committee visits more Social Services departments",
+        "Lukashenko Brands Story of Runaway Polish Soldier 'Dangerous Tendency'",
+        "Sultan Al Jaber meets with Greek Prime Minister, Minister",
+    ] {
+        assert_eq!(label_of(item), "recent", "{item}");
+    }
+    assert_eq!(label_of("Education - Urdu News - Car Prices"), "directory");
+    assert_eq!(label_of("© 1997-2021, UrduPoint Network"), "copyright");
+    // and the page as a whole, against its labelled version: nine words in ten or better
+    let labelled =
+        std::fs::read_to_string(corpus.join("seed/urdupoint-2021-12-23.labelled.html")).unwrap();
+    let gold_page =
+        chaff_extract::Page::from_html(&labelled, chaff_extract::PageLimits::default()).unwrap();
+    let gold: std::collections::HashMap<&str, &str> = gold_page
+        .blocks
+        .iter()
+        .map(|b| {
+            (
+                b.text.as_str(),
+                b.gold.unwrap_or(chaff_extract::Label::Other).as_str(),
+            )
+        })
+        .collect();
+    let (mut right, mut matched, mut all) = (0u64, 0u64, 0u64);
+    for r in &rows {
+        let words = r["words"].as_u64().unwrap();
+        all += words;
+        if let Some(g) = gold.get(r["text"].as_str().unwrap()) {
+            matched += words;
+            right += words * (r["label"].as_str() == Some(*g)) as u64;
+        }
+    }
+    assert!(
+        matched * 10 >= all * 9,
+        "lines found in the labelled version: {matched} of {all} words"
+    );
+    let accuracy = right as f64 / matched as f64;
+    assert!(accuracy >= 0.9, "seed page word accuracy {accuracy:.3}");
+}

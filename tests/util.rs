@@ -1,0 +1,84 @@
+//! What every topic's tests share: running the binary, reading its output, the shared
+//! corpus (skipped, saying so, when absent), and small models trained on datasets/mini.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Run chaff with arguments from the project root; returns the output.
+macro_rules! chaff {
+    ($($arg:expr),* $(,)?) => {{
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"));
+        cmd.current_dir($crate::util::root());
+        $( cmd.arg($arg); )*
+        cmd.output().expect("chaff runs")
+    }};
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+pub const LABELS: [&str; 6] = [
+    "article",
+    "related",
+    "recent",
+    "directory",
+    "copyright",
+    "other",
+];
+
+pub fn shared_corpus() -> Option<PathBuf> {
+    let p = root().join("../shared/corpus");
+    if p.join("labelled/manifest.jsonl").exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/corpus is absent, so this test did not run");
+        None
+    }
+}
+
+pub fn mini_model(dir: &Path) -> PathBuf {
+    let model = dir.join("mini.json");
+    let o = chaff!(
+        "train",
+        "--data",
+        "datasets/mini",
+        "--out",
+        &model,
+        "--learner",
+        "logistic"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    model
+}
+
+/// `chaff eval --cv-by-domain 2 --learner logistic --data DATA`, to add to and run.
+pub fn cv_logistic(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chaff"));
+    cmd.current_dir(root())
+        .args([
+            "eval",
+            "--cv-by-domain",
+            "2",
+            "--learner",
+            "logistic",
+            "--data",
+        ])
+        .arg(data);
+    cmd
+}
