@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chaff_extract::write::{write_html, HtmlOptions};
 use chaff_extract::{Label, Page};
-use chaff_learn::{Model, Prediction, Prepared};
+use chaff_learn::{Model, PageFeatures, Prediction};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -69,7 +69,7 @@ struct PageOut<'a> {
 
 /// Classify one page: its blocks and their predictions.
 pub fn classify_page(model: &Model, page: &Page, plain_text: bool) -> Vec<Prediction> {
-    model.predict(&Prepared::of_page(page), plain_text)
+    model.predict(&PageFeatures::of_page(page), plain_text)
 }
 
 fn render(

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
+use crate::tokens::PageTokens;
 use crate::Page;
 
 /// Version of the feature schema; a model records it and refuses rows of another version.
@@ -287,7 +288,44 @@ impl FeatureRows {
 
     /// Extract the rows of a page.
     pub fn of_page(page: &Page) -> FeatureRows {
+        extract(page).rows
+    }
+}
+
+/// Everything a model reads of a page, made in one pass over its blocks: the feature
+/// rows, the block structure the context stage needs, and the cue tokens.
+#[derive(Debug, Clone)]
+pub struct PageFeatures {
+    /// One feature row per block.
+    pub rows: FeatureRows,
+    /// Each block's ancestor containers (see [`Block::containers`]).
+    pub containers: Vec<[Option<u32>; CONTAINER_LEVELS]>,
+    /// Each block's tag/class chain below each of those containers (see
+    /// [`Block::signatures`]): blocks sharing both repeat one structure.
+    pub signatures: Vec<[u64; CONTAINER_LEVELS]>,
+    /// Whether each block titles a region ([`region_titles`]).
+    pub headings: Vec<bool>,
+    /// Words per block.
+    pub words: Vec<usize>,
+    /// Each block's cue tokens ([`crate::tokens`]); empty once the rows have been joined
+    /// with the columns the tokens make.
+    pub tokens: PageTokens,
+}
+
+impl PageFeatures {
+    /// The features of a page.
+    pub fn of_page(page: &Page) -> PageFeatures {
         extract(page)
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the page has no blocks.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
     }
 }
 
@@ -322,14 +360,23 @@ fn overlap(words: &[String], set: &HashMap<String, u32>) -> f32 {
     words.iter().filter(|w| set.contains_key(*w)).count() as f32 / words.len() as f32
 }
 
-fn extract(page: &Page) -> FeatureRows {
+fn extract(page: &Page) -> PageFeatures {
     let schema = FeatureSchema::current();
     let cols = schema.len();
     let blocks = &page.blocks;
     let n = blocks.len();
     let mut values = vec![0f32; n * cols];
+    let mut tokens = PageTokens::default();
+    let structure = |values: Vec<f32>, headings: Vec<bool>, tokens: PageTokens| PageFeatures {
+        rows: FeatureRows { cols, values },
+        containers: blocks.iter().map(|b| b.containers).collect(),
+        signatures: blocks.iter().map(|b| b.signatures).collect(),
+        headings,
+        words: blocks.iter().map(|b| b.words).collect(),
+        tokens,
+    };
     if n == 0 {
-        return FeatureRows { cols, values };
+        return structure(values, Vec::new(), tokens);
     }
 
     // page-level context
@@ -373,7 +420,7 @@ fn extract(page: &Page) -> FeatureRows {
 
     let titles = region_titles(page);
     let heading_words = region_heading_words(page, &titles);
-    let targets = crate::targets::block_columns(page);
+    let links = crate::targets::block_links(page);
     let story = crate::targets::SHARES
         .iter()
         .position(|s| *s == "href_story")
@@ -418,7 +465,7 @@ fn extract(page: &Page) -> FeatureRows {
                 a.link_chars += b.link_chars as u32;
                 a.pool_overlap += pool_overlap[i];
                 a.headings += b.is_heading() as u32;
-                a.story_links += targets[i][story];
+                a.story_links += links[i].columns[story];
                 *repeats[k].entry((c, b.signatures[k])).or_default() += 1;
             }
         }
@@ -518,7 +565,7 @@ fn extract(page: &Page) -> FeatureRows {
                 }
             }
         }
-        for &v in &targets[i] {
+        for &v in &links[i].columns {
             put(v);
         }
         let hashed = c;
@@ -534,17 +581,25 @@ fn extract(page: &Page) -> FeatureRows {
             row[off + bucket(w as u64, HEADING_BUCKETS)] = 1.0;
         }
         let off = off + HEADING_BUCKETS;
-        for w in short_text_words(b) {
+        let short = short_text_words(b);
+        for &w in &short {
             row[off + bucket(w as u64, SHORT_TEXT_BUCKETS)] = 1.0;
         }
         debug_assert_eq!(off + SHORT_TEXT_BUCKETS, cols);
+        tokens.push([
+            &b.own_tokens,
+            &b.ancestor_tokens,
+            &heading_words[i],
+            &links[i].tokens,
+            &short,
+        ]);
 
         words_before += b.words;
         if titles[i] {
             last_heading = Some(i);
         }
     }
-    FeatureRows { cols, values }
+    structure(values, titles, tokens)
 }
 
 fn base_features(

@@ -17,10 +17,11 @@ mod label;
 pub mod page;
 pub mod targets;
 pub mod text;
+pub mod tokens;
 pub mod write;
 
 pub use block::Block;
 pub use error::{Error, Result};
-pub use features::{FeatureRows, FeatureSchema};
+pub use features::{FeatureRows, FeatureSchema, PageFeatures};
 pub use label::Label;
 pub use page::{Page, PageLimits};

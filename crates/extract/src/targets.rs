@@ -130,58 +130,117 @@ impl PageSite {
     }
 }
 
-/// One block's link-target columns ([`COLUMNS`] of them, zero when it has no link).
-pub fn block_columns(page: &Page) -> Vec<[f32; COLUMNS]> {
+/// Where one block's links go: its link-target columns ([`COLUMNS`] of them, zero when
+/// it has no link) and its link tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockLinks {
+    /// The link-target columns of the feature row.
+    pub columns: [f32; COLUMNS],
+    /// The link tokens, for the learned cue table of `chaff-learn`: per link, the
+    /// leading path segments of a link to the page's own site (those
+    /// [`SEGMENT_BUCKETS`] hash), the name of another site, the names of the query's
+    /// parameters, the name of an anchor in the page (`#comments`), and the scheme of a
+    /// link that opens no web page (`mailto`, `javascript`). Each token is the low 32
+    /// bits of the xxh3 hash of a kind-prefixed string, so `sport` the segment and
+    /// `sport` the site stay apart; in link order, with repeats.
+    pub tokens: Vec<u32>,
+}
+
+/// Where each block's links go, every link read once.
+pub fn block_links(page: &Page) -> Vec<BlockLinks> {
     let ps = PageSite::of(page);
     let declares = ps.url.is_some() as u8 as f32;
     page.blocks
         .iter()
         .map(|b| {
-            let mut row = [0f32; COLUMNS];
-            row[SHARES.len() - 1] = declares;
+            let mut columns = [0f32; COLUMNS];
+            columns[SHARES.len() - 1] = declares;
+            let mut tokens = Vec::new();
             if b.hrefs.is_empty() {
-                return row;
+                return BlockLinks { columns, tokens };
             }
             let n = b.hrefs.len() as f32;
             let mut sums = [0f32; SHARES.len() - 1];
             for href in &b.hrefs {
-                target(href, &ps, &mut sums, &mut row[SHARES.len()..]);
+                link(
+                    href,
+                    &ps,
+                    &mut sums,
+                    &mut columns[SHARES.len()..],
+                    &mut tokens,
+                );
             }
-            for (r, s) in row.iter_mut().zip(sums) {
+            for (r, s) in columns.iter_mut().zip(sums) {
                 *r = s / n;
             }
-            row
+            BlockLinks { columns, tokens }
         })
         .collect()
 }
 
-/// Add one link's shares to `sums` and set its bucket flags.
-fn target(href: &str, ps: &PageSite, sums: &mut [f32], buckets: &mut [f32]) {
-    if href.is_empty() || href.starts_with('#') {
+/// A name short and plain enough to be a token: letters, `_` and `-`, at most 24 bytes.
+fn short_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 24 && s.chars().all(|c| c.is_alphabetic() || c == '_' || c == '-')
+}
+
+/// A token of a kind (`segment`, `site`, `query`, `anchor`, `scheme`) and a name.
+fn token(kind: &str, name: &str) -> u32 {
+    xxh3_64(format!("{kind}:{name}").as_bytes()) as u32
+}
+
+/// Read one link: add its shares to `sums`, set its bucket flags in `buckets` and push
+/// its tokens to `tokens`. An empty `href` counts as an in-page action in the shares and
+/// as a link to the page's own address in the tokens.
+fn link(href: &str, ps: &PageSite, sums: &mut [f32], buckets: &mut [f32], tokens: &mut Vec<u32>) {
+    if let Some(anchor) = href.strip_prefix('#') {
         sums[2] += 1.0;
+        if short_name(anchor) {
+            tokens.push(token("anchor", &anchor.to_lowercase()));
+        }
         return;
+    }
+    let columns = !href.is_empty();
+    if !columns {
+        sums[2] += 1.0;
     }
     let Ok(u) = ps.base.join(href) else {
         return;
     };
     if !matches!(u.scheme(), "http" | "https") {
         // javascript:, mailto:, tel:, whatsapp: ... act on the page, not another page
-        sums[2] += 1.0;
+        if columns {
+            sums[2] += 1.0;
+        }
+        tokens.push(token("scheme", u.scheme()));
         return;
     }
     let host = u.host_str().unwrap_or("");
     let relative = host == "page.invalid" && ps.url.is_none();
     let link_site = site(host);
     let internal = relative || ps.site.as_deref() == Some(link_site.as_str());
+    let path = u.path();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let name = link_site.split('.').next().unwrap_or("");
+    if internal {
+        tokens.extend(leading_segments(&segments).map(|s| token("segment", &s)));
+    } else {
+        tokens.push(token("site", name));
+    }
+    tokens.extend(
+        u.query_pairs()
+            .map(|(k, _)| k.to_lowercase())
+            .filter(|k| short_name(k))
+            .map(|k| token("query", &k)),
+    );
+    if !columns {
+        return;
+    }
     if internal {
         sums[0] += 1.0;
     } else {
         sums[1] += 1.0;
-        let name = link_site.split('.').next().unwrap_or("");
         buckets[SEGMENT_BUCKETS + (xxh3_64(name.as_bytes()) % HOST_BUCKETS as u64) as usize] = 1.0;
     }
-    let path = u.path();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     sums[3] += (segments.len() as f32).ln_1p();
     let p = patterns();
     let last = segments.last().copied().unwrap_or("");
@@ -227,68 +286,16 @@ fn leading_segments<'a>(segments: &'a [&str]) -> impl Iterator<Item = String> + 
     })
 }
 
-/// Each block's link tokens, for the learned cue table of `chaff-learn`: per link, the
-/// leading path segments of a link to the page's own site (those [`SEGMENT_BUCKETS`]
-/// hash), the name of another site, the names of the query's parameters, the name of an
-/// anchor in the page (`#comments`), and the scheme of a link that opens no web page
-/// (`mailto`, `javascript`). Each token is the low 32 bits of the xxh3 hash of
-/// a kind-prefixed string, so `sport` the segment and `sport` the site stay apart; the
-/// tokens of a block are in link order, with repeats.
-pub fn block_link_tokens(page: &Page) -> Vec<Vec<u32>> {
-    let ps = PageSite::of(page);
-    let hash = |kind: &str, name: &str| xxh3_64(format!("{kind}:{name}").as_bytes()) as u32;
-    let short = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 24
-            && s.chars().all(|c| c.is_alphabetic() || c == '_' || c == '-')
-    };
-    page.blocks
-        .iter()
-        .map(|b| {
-            let mut out = Vec::new();
-            for href in &b.hrefs {
-                if let Some(anchor) = href.strip_prefix('#') {
-                    if short(anchor) {
-                        out.push(hash("anchor", &anchor.to_lowercase()));
-                    }
-                    continue;
-                }
-                let Ok(u) = ps.base.join(href) else {
-                    continue;
-                };
-                if !matches!(u.scheme(), "http" | "https") {
-                    out.push(hash("scheme", u.scheme()));
-                    continue;
-                }
-                let host = u.host_str().unwrap_or("");
-                let link_site = site(host);
-                let relative = host == "page.invalid" && ps.url.is_none();
-                if relative || ps.site.as_deref() == Some(link_site.as_str()) {
-                    let segments: Vec<&str> =
-                        u.path().split('/').filter(|s| !s.is_empty()).collect();
-                    out.extend(leading_segments(&segments).map(|s| hash("segment", &s)));
-                } else {
-                    out.push(hash("site", link_site.split('.').next().unwrap_or("")));
-                }
-                out.extend(
-                    u.query_pairs()
-                        .map(|(k, _)| k.to_lowercase())
-                        .filter(|k| short(k))
-                        .map(|k| hash("query", &k)),
-                );
-            }
-            out
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::PageLimits;
 
     fn columns(html: &str) -> Vec<[f32; COLUMNS]> {
-        block_columns(&Page::from_html(html, PageLimits::default()).unwrap())
+        block_links(&Page::from_html(html, PageLimits::default()).unwrap())
+            .into_iter()
+            .map(|l| l.columns)
+            .collect()
     }
 
     fn col(name: &str) -> usize {
@@ -349,7 +356,7 @@ mod tests {
             PageLimits::default(),
         )
         .unwrap();
-        let tokens = block_link_tokens(&page);
+        let tokens: Vec<Vec<u32>> = block_links(&page).into_iter().map(|l| l.tokens).collect();
         let h = |kind: &str, name: &str| xxh3_64(format!("{kind}:{name}").as_bytes()) as u32;
         assert_eq!(
             tokens,

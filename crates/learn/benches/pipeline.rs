@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use chaff_extract::{FeatureRows, Page, PageLimits};
-use chaff_learn::{Model, Prepared};
+use chaff_learn::{Model, PageFeatures};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn root() -> PathBuf {
@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|h| Page::from_html(h, limits).unwrap())
         .collect();
-    let prepared: Vec<Prepared> = parsed.iter().map(Prepared::of_page).collect();
+    let prepared: Vec<PageFeatures> = parsed.iter().map(PageFeatures::of_page).collect();
 
     let mut g = c.benchmark_group(format!("{} pages", pages.len()));
     g.throughput(Throughput::Bytes(bytes as u64));
@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|h| {
                     let page = Page::from_html(h, limits).unwrap();
-                    model.predict(&Prepared::of_page(&page), false).len()
+                    model.predict(&PageFeatures::of_page(&page), false).len()
                 })
                 .sum::<usize>()
         })

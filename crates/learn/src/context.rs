@@ -16,7 +16,7 @@ use chaff_extract::Label;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use std::collections::HashMap;
 
-use crate::Prepared;
+use crate::PageFeatures;
 
 const OFFSETS: [isize; 4] = [-2, -1, 1, 2];
 /// Container levels whose mean probabilities are context.
@@ -81,7 +81,7 @@ pub struct ListOf {
 
 /// Each block's [`ListOf`], or none (no container level repeats its structure, or it has
 /// no words).
-pub fn lists(page: &Prepared) -> Vec<Option<ListOf>> {
+pub fn lists(page: &PageFeatures) -> Vec<Option<ListOf>> {
     let n = page.len();
     let mut count: HashMap<(usize, u32, u64), usize> = HashMap::new();
     for i in (0..n).filter(|&i| page.words[i] > 0) {
@@ -116,7 +116,7 @@ pub fn container_weight(words: usize) -> f64 {
 
 /// The context columns ([`column_names`]) of one page from its first-stage probabilities
 /// `p` (blocks × 6).
-pub fn features(page: &Prepared, p: ArrayView2<f64>) -> Array2<f32> {
+pub fn features(page: &PageFeatures, p: ArrayView2<f64>) -> Array2<f32> {
     let n = page.len();
     let mut out = Array2::zeros((n, COLUMNS));
     let k6 = Label::COUNT;
@@ -194,7 +194,7 @@ pub fn features(page: &Prepared, p: ArrayView2<f64>) -> Array2<f32> {
 
 /// The [`SPAN`] columns: where each block sits against the blocks the first stage calls
 /// article (probability at least ½; the likeliest block when none is).
-fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
+fn article_span(page: &PageFeatures, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
     let n = page.len();
     if n == 0 {
         return;
@@ -252,7 +252,7 @@ fn article_span(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>
 /// The list columns: the word-weighted mean probabilities of the blocks under the
 /// block's [`ListOf`] container (all of them, whatever their structure: a teaser's title,
 /// summary and date), the list's container level + 1 (0: no list) and ln(1 + items).
-fn list_columns(page: &Prepared, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
+fn list_columns(page: &PageFeatures, p: ArrayView2<f64>, mut out: ArrayViewMut2<f32>) {
     let n = page.len();
     let k6 = Label::COUNT;
     let of = lists(page);
@@ -291,9 +291,9 @@ mod tests {
 
     /// A page of `n` paragraphs of three words each, and first-stage probabilities that
     /// call the blocks in `article` article (0.9) and the rest other.
-    fn page_and_probs(n: usize, article: &[usize]) -> (Prepared, Array2<f64>) {
+    fn page_and_probs(n: usize, article: &[usize]) -> (PageFeatures, Array2<f64>) {
         let html: String = (0..n).map(|i| format!("<p>block number {i}</p>")).collect();
-        let page = Prepared::of_page(&Page::from_html(&html, PageLimits::default()).unwrap());
+        let page = PageFeatures::of_page(&Page::from_html(&html, PageLimits::default()).unwrap());
         assert_eq!(page.len(), n);
         let (art, other) = (Label::Article.index(), Label::Other.index());
         let mut p = Array2::zeros((n, Label::COUNT));
@@ -305,7 +305,7 @@ mod tests {
         (page, p)
     }
 
-    fn span(page: &Prepared, p: &Array2<f64>, i: usize, name: &str) -> f32 {
+    fn span(page: &PageFeatures, p: &Array2<f64>, i: usize, name: &str) -> f32 {
         let names = column_names();
         let col = names
             .iter()
@@ -348,7 +348,7 @@ mod tests {
         let html = "<div><p>Body one here</p><p>Body two here</p></div>\
             <ul><li><a href=/a><h3>Title A</h3></a><p>Summary A</p></li>\
             <li><a href=/b><h3>Title B</h3></a><p>Summary B</p></li></ul><p>Alone</p>";
-        let page = Prepared::of_page(&Page::from_html(html, PageLimits::default()).unwrap());
+        let page = PageFeatures::of_page(&Page::from_html(html, PageLimits::default()).unwrap());
         assert_eq!(page.len(), 7);
         let of = lists(&page);
         // the body's paragraphs repeat under their parent

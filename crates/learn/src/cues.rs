@@ -14,7 +14,7 @@
 //! ([`GROUPS`]) are the block's own class/id tokens, its ancestors', the words of its
 //! region heading, its links' tokens (leading path segments on the page's own site, other
 //! sites' names, query parameter names, in-page anchors, `mailto`-like schemes:
-//! [`chaff_extract::targets::block_link_tokens`]) and, for a block of at most six words,
+//! [`chaff_extract::targets::BlockLinks::tokens`]) and, for a block of at most six words,
 //! its words.
 //!
 //! The columns follow the article prior's at the end of a row of the HTML head. For
@@ -28,68 +28,14 @@ use chaff_extract::Label;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::Prepared;
+use chaff_extract::tokens::GROUPS;
+
+use crate::PageFeatures;
 
 /// Outlets a token must be seen on to enter the table.
 pub const MIN_OUTLETS: u32 = 2;
 /// Weight, in outlets, of the labels' overall shares in a token's smoothed shares.
 const SMOOTHING: f64 = 3.0;
-/// The groups of tokens, in column order.
-pub const GROUPS: [&str; 5] = [
-    "own_class",
-    "ancestor_class",
-    "heading_word",
-    "link_target",
-    "short_text",
-];
-
-/// The tokens the table reads of every block of a page, in one flat list: per block and
-/// group of [`GROUPS`], sorted and without repeats.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageTokens {
-    tokens: Vec<u32>,
-    /// Where each block's group ends in `tokens` (block `i`'s group `g` at
-    /// `GROUPS.len() * i + g`).
-    ends: Vec<u32>,
-}
-
-impl PageTokens {
-    /// Add the next block's tokens, one list per group of [`GROUPS`].
-    pub fn push(&mut self, groups: [&[u32]; GROUPS.len()]) {
-        for group in groups {
-            let start = self.tokens.len();
-            self.tokens.extend_from_slice(group);
-            self.tokens[start..].sort_unstable();
-            let mut kept = start;
-            for i in start..self.tokens.len() {
-                if kept == start || self.tokens[i] != self.tokens[kept - 1] {
-                    self.tokens[kept] = self.tokens[i];
-                    kept += 1;
-                }
-            }
-            self.tokens.truncate(kept);
-            self.ends.push(kept as u32);
-        }
-    }
-
-    /// Number of blocks.
-    pub fn len(&self) -> usize {
-        self.ends.len() / GROUPS.len()
-    }
-
-    /// Whether no block has been added.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The tokens of block `i` in group `g`.
-    fn group(&self, i: usize, g: usize) -> &[u32] {
-        let k = i * GROUPS.len() + g;
-        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        &self.tokens[start..self.ends[k] as usize]
-    }
-}
-
 /// Each known token's smoothed label shares, per group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CueTable {
@@ -101,7 +47,7 @@ pub struct CueTable {
 
 impl CueTable {
     /// Fit the table to block-labelled pages; `outlets[i]` is the outlet of `views[i]`.
-    pub fn fit(views: &[(&Prepared, &[Label])], outlets: &[&str]) -> CueTable {
+    pub fn fit(views: &[(&PageFeatures, &[Label])], outlets: &[&str]) -> CueTable {
         let mut by_outlet: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, o) in outlets.iter().enumerate().take(views.len()) {
             by_outlet.entry(o).or_default().push(i);
@@ -201,7 +147,7 @@ impl CueTable {
     }
 
     /// The page's cue columns ([`CueTable::column_names`] order), one row per block.
-    pub fn columns(&self, page: &Prepared) -> Array2<f32> {
+    pub fn columns(&self, page: &PageFeatures) -> Array2<f32> {
         let width = self.width();
         let mut out = Array2::zeros((page.len(), width));
         for (b, mut row) in out
@@ -242,14 +188,14 @@ mod tests {
     use chaff_extract::FeatureRows;
 
     /// A page whose blocks have one own class/id token each (0: none).
-    fn page(own: Vec<u32>) -> Prepared {
+    fn page(own: Vec<u32>) -> PageFeatures {
         let n = own.len();
-        let mut tokens = PageTokens::default();
+        let mut tokens = chaff_extract::tokens::PageTokens::default();
         for t in own {
             let t: &[u32] = if t == 0 { &[] } else { &[t] };
             tokens.push([t, &[], &[], &[], &[]]);
         }
-        Prepared {
+        PageFeatures {
             rows: FeatureRows {
                 cols: 1,
                 values: vec![0.0; n],
@@ -260,23 +206,6 @@ mod tests {
             words: vec![5; n],
             tokens,
         }
-    }
-
-    #[test]
-    fn groups_are_sorted_without_repeats() {
-        let mut t = PageTokens::default();
-        t.push([&[5, 3, 5], &[], &[9, 1, 9, 1], &[], &[4, 4]]);
-        t.push([&[], &[2, 2], &[7], &[], &[]]);
-        assert_eq!(t.len(), 2);
-        assert_eq!(
-            [t.group(0, 0), t.group(0, 1), t.group(0, 2)],
-            [&[3, 5][..], &[], &[1, 9]]
-        );
-        assert_eq!(
-            [t.group(1, 0), t.group(1, 1), t.group(1, 2)],
-            [&[][..], &[2], &[7]]
-        );
-        assert_eq!([t.group(0, 4), t.group(1, 4)], [&[4][..], &[]]);
     }
 
     #[test]

@@ -13,69 +13,12 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use chaff_extract::block::CONTAINER_LEVELS;
-use chaff_extract::{Block, FeatureRows, Label, Page, PageLimits};
+use chaff_extract::{Block, Label, Page, PageFeatures, PageLimits};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::cues::PageTokens;
 use crate::outlet::outlet_of;
 use crate::{Error, Result};
-
-/// What the model sees of one page: its feature rows and the block structure the context
-/// stage needs.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// One feature row per block.
-    pub rows: FeatureRows,
-    /// Each block's ancestor containers (see [`Block::containers`]).
-    pub containers: Vec<[Option<u32>; CONTAINER_LEVELS]>,
-    /// Each block's tag/class chain below each of those containers (see
-    /// [`Block::signatures`]): blocks sharing both repeat one structure.
-    pub signatures: Vec<[u64; CONTAINER_LEVELS]>,
-    /// Whether each block titles a region ([`chaff_extract::features::region_titles`]).
-    pub headings: Vec<bool>,
-    /// Words per block.
-    pub words: Vec<usize>,
-    /// Each block's tokens that the learned cue table reads ([`crate::cues`]).
-    pub tokens: PageTokens,
-}
-
-impl Prepared {
-    /// Prepare a page for the model.
-    pub fn of_page(page: &Page) -> Prepared {
-        let headings = chaff_extract::features::region_titles(page);
-        let heading_words = chaff_extract::features::region_heading_words(page, &headings);
-        let link_tokens = chaff_extract::targets::block_link_tokens(page);
-        Prepared {
-            rows: FeatureRows::of_page(page),
-            containers: page.blocks.iter().map(|b| b.containers).collect(),
-            signatures: page.blocks.iter().map(|b| b.signatures).collect(),
-            headings,
-            words: page.blocks.iter().map(|b| b.words).collect(),
-            tokens: {
-                let mut tokens = PageTokens::default();
-                for ((b, heading), links) in
-                    page.blocks.iter().zip(&heading_words).zip(&link_tokens)
-                {
-                    let short = chaff_extract::features::short_text_words(b);
-                    tokens.push([&b.own_tokens, &b.ancestor_tokens, heading, links, &short]);
-                }
-                tokens
-            },
-        }
-    }
-
-    /// Number of blocks.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether the page has no blocks.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-}
 
 /// A page's plain-text rendering, one line per block, as a plain-text page would come in:
 /// what the text head of a model is trained on.
@@ -116,9 +59,9 @@ pub struct LabelledPage {
     /// The outlet (registrable domain) the page belongs to.
     pub outlet: String,
     /// The page prepared for the HTML head.
-    pub html: Prepared,
+    pub html: PageFeatures,
     /// The page's plain-text rendering prepared for the text head (labelled pages only).
-    pub text: Option<Prepared>,
+    pub text: Option<PageFeatures>,
     /// The blocks' texts.
     pub texts: Vec<String>,
     /// The gold.
@@ -399,7 +342,7 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
         path: e.path.clone(),
         source,
     })?;
-    let html = Prepared::of_page(&page);
+    let html = PageFeatures::of_page(&page);
     let texts = page.blocks.iter().map(|b| b.text.clone()).collect();
     let (gold, text) = match article {
         None => {
@@ -423,7 +366,7 @@ fn load_entry(e: &Entry, limits: PageLimits) -> Result<LabelledPage> {
                 .collect();
             (
                 PageGold::Blocks(labels),
-                Some(Prepared::of_page(&text_view(&page))),
+                Some(PageFeatures::of_page(&text_view(&page))),
             )
         }
         Some(article) => (

@@ -21,7 +21,8 @@ pub mod model;
 pub mod outlet;
 mod trees;
 
-pub use dataset::{Dataset, LabelledPage, PageGold, Prepared};
+pub use chaff_extract::PageFeatures;
+pub use dataset::{Dataset, LabelledPage, PageGold};
 pub use error::{Error, FoldsError, Param, ParamsError, Result, TrainingError};
 pub use eval::{EvalReport, Scorer};
 pub use learner::LearnerParams;

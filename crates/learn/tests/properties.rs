@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chaff_extract::{Label, Page, PageLimits};
-use chaff_learn::{Dataset, LearnerParams, Model, ModelParams, Prepared};
+use chaff_learn::{Dataset, LearnerParams, Model, ModelParams, PageFeatures};
 use proptest::prelude::*;
 
 /// Cases per property: `PROPTEST_CASES` when set (for long fuzzing runs), else `default`.
@@ -59,7 +59,7 @@ proptest! {
         } else {
             Page::from_html(&html, PageLimits::default()).unwrap()
         };
-        let prepared = Prepared::of_page(&page);
+        let prepared = PageFeatures::of_page(&page);
         let a = model().predict(&prepared, plain);
         prop_assert_eq!(a.len(), page.blocks.len());
         let art = Label::Article.index();
@@ -85,7 +85,7 @@ proptest! {
                 prop_assert!(p.confidence >= model().rules().article_fallback * top);
             }
         }
-        let b = model().predict(&Prepared::of_page(&page), plain);
+        let b = model().predict(&PageFeatures::of_page(&page), plain);
         prop_assert_eq!(a, b);
     }
 }
@@ -126,7 +126,7 @@ proptest! {
             Page::from_html_bytes(bytes, None, limits)
         };
         if let Ok(page) = page {
-            let predictions = model().predict(&Prepared::of_page(&page), plain);
+            let predictions = model().predict(&PageFeatures::of_page(&page), plain);
             prop_assert_eq!(predictions.len(), page.blocks.len());
             for p in &predictions {
                 prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -170,7 +170,7 @@ proptest! {
         if let Ok(m) = Model::from_bytes(changed.as_bytes(), "fuzz") {
             // whatever loads must still predict distributions
             let page = Page::from_html("<p>one two three</p><li><a href=x>link</a></li>", PageLimits::default()).unwrap();
-            for p in m.predict(&Prepared::of_page(&page), false) {
+            for p in m.predict(&PageFeatures::of_page(&page), false) {
                 prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-6);
             }
         }

@@ -14,10 +14,11 @@ use super::rules::{best_temperature, temper};
 use super::targets::article_targets;
 use super::{file, member_seed, Head, Member, Model, TrainingSummary, ValidModelParams};
 use crate::cues::CueTable;
-use crate::dataset::{Dataset, LabelledPage, PageGold, Prepared};
+use crate::dataset::{Dataset, LabelledPage, PageGold};
 use crate::error::TrainingError;
 use crate::learner::Classifier;
 use crate::outlet::folds_by_outlet;
+use crate::PageFeatures;
 use crate::{context, PageRules, Result};
 
 /// Folds (by outlet) for the training pages' cue columns: each fold's from a table of the
@@ -25,7 +26,7 @@ use crate::{context, PageRules, Result};
 const CUE_FOLDS: usize = 5;
 
 /// A page's rows and its blocks' labels, as a stage trains on them.
-type View<'a> = (&'a Prepared, &'a [Label]);
+type View<'a> = (&'a PageFeatures, &'a [Label]);
 
 impl ValidModelParams {
     /// Fit a model to the block-labelled pages of `data` (its article-text pages train
@@ -112,7 +113,7 @@ impl ValidModelParams {
         };
         let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         progress("html head");
-        let with_priors: Vec<Prepared> = pages
+        let with_priors: Vec<PageFeatures> = pages
             .iter()
             .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
             .collect();
@@ -158,10 +159,10 @@ impl ValidModelParams {
     /// table fitted on the other folds' outlets.
     fn fit_cues(
         &self,
-        rows: Vec<Prepared>,
+        rows: Vec<PageFeatures>,
         pages: &[&LabelledPage],
         outlets: &[&str],
-    ) -> (Option<CueTable>, Vec<Prepared>) {
+    ) -> (Option<CueTable>, Vec<PageFeatures>) {
         let p = &self.0;
         // one view per page, in the order of `rows` (a page without block labels, which
         // `fit_pages` does not pass, would add no votes)
@@ -171,8 +172,8 @@ impl ValidModelParams {
             .collect();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, CUE_FOLDS, p.seed.wrapping_add(3));
-        let mut out: Vec<Option<Prepared>> = (0..rows.len()).map(|_| None).collect();
-        let mut rows: Vec<Option<Prepared>> = rows.into_iter().map(Some).collect();
+        let mut out: Vec<Option<PageFeatures>> = (0..rows.len()).map(|_| None).collect();
+        let mut rows: Vec<Option<PageFeatures>> = rows.into_iter().map(Some).collect();
         for f in 0..CUE_FOLDS {
             let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
             let table = CueTable::fit(
@@ -314,7 +315,7 @@ fn weight(words: usize) -> f32 {
 }
 
 /// A page's rows with the context columns of `probs` appended.
-fn with_context(p: &Prepared, probs: &Array2<f64>) -> Array2<f32> {
+fn with_context(p: &PageFeatures, probs: &Array2<f64>) -> Array2<f32> {
     let ctx = context::features(p, probs.view());
     concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
 }

@@ -6,14 +6,14 @@ use ndarray::{concatenate, Array2, ArrayView2, Axis};
 
 use super::rules::{label, pool, temper};
 use super::{Head, Member, Model, Prediction};
-use crate::dataset::Prepared;
 use crate::learner::Classifier;
+use crate::PageFeatures;
 use crate::{context, learner};
 
 impl Model {
     /// Predict the blocks of a prepared page. `plain_text` selects the text head (falling
     /// back to the HTML head when the model has none).
-    pub fn predict(&self, page: &Prepared, plain_text: bool) -> Vec<Prediction> {
+    pub fn predict(&self, page: &PageFeatures, plain_text: bool) -> Vec<Prediction> {
         if page.is_empty() {
             return Vec::new();
         }
@@ -55,7 +55,7 @@ impl Member {
     /// (falling back to the HTML head when there is none).
     pub(super) fn probabilities(
         &self,
-        page: &Prepared,
+        page: &PageFeatures,
         plain_text: bool,
     ) -> (Array2<f64>, Option<Array2<f32>>) {
         // the HTML head reads the prior's column and the cue table's after the rows
@@ -80,7 +80,11 @@ impl Member {
 impl Head {
     /// The head's final (tempered) probabilities of a page's blocks from the parts of
     /// their rows (`parts`, joined column-wise, are what the first stage reads).
-    pub(super) fn probabilities(&self, parts: &[ArrayView2<f32>], page: &Prepared) -> Array2<f64> {
+    pub(super) fn probabilities(
+        &self,
+        parts: &[ArrayView2<f32>],
+        page: &PageFeatures,
+    ) -> Array2<f64> {
         let mut probs = predict_joined(&self.first, parts);
         if let Some(c) = &self.context {
             let ctx = context::features(page, probs.view());
@@ -98,7 +102,7 @@ impl Head {
 }
 
 /// The page's rows with the article prior's probability appended (unchanged without one).
-pub(super) fn with_prior(prior: Option<&Classifier>, page: &Prepared) -> Prepared {
+pub(super) fn with_prior(prior: Option<&Classifier>, page: &PageFeatures) -> PageFeatures {
     let Some(prior) = prior else {
         return page.clone();
     };
@@ -106,7 +110,7 @@ pub(super) fn with_prior(prior: Option<&Classifier>, page: &Prepared) -> Prepare
 }
 
 /// The article prior's probability of each block, as one column.
-fn prior_column(prior: &Classifier, page: &Prepared) -> Array2<f32> {
+fn prior_column(prior: &Classifier, page: &PageFeatures) -> Array2<f32> {
     prior
         .predict_proba(rows_view(page))
         .column(Label::Article.index())
@@ -117,14 +121,14 @@ fn prior_column(prior: &Classifier, page: &Prepared) -> Array2<f32> {
 /// The page with `extra` (one row per block) appended to its rows. Its cue tokens are left
 /// behind (nothing reads them after the cue columns are made; on a page of ten thousand
 /// blocks a copy is over a megabyte).
-pub(super) fn with_columns(page: &Prepared, extra: ArrayView2<f32>) -> Prepared {
+pub(super) fn with_columns(page: &PageFeatures, extra: ArrayView2<f32>) -> PageFeatures {
     let cols = page.rows.cols + extra.ncols();
     let mut values = Vec::with_capacity(page.len() * cols);
     for (i, more) in extra.rows().into_iter().enumerate().take(page.len()) {
         values.extend_from_slice(page.rows.row(i));
         values.extend(more.iter().copied());
     }
-    Prepared {
+    PageFeatures {
         rows: chaff_extract::FeatureRows { cols, values },
         containers: page.containers.clone(),
         signatures: page.signatures.clone(),
@@ -160,6 +164,6 @@ pub(super) fn predict_joined(c: &Classifier, parts: &[ArrayView2<f32>]) -> Array
 }
 
 /// A page's feature rows as a matrix.
-pub(super) fn rows_view(p: &Prepared) -> ArrayView2<'_, f32> {
+pub(super) fn rows_view(p: &PageFeatures) -> ArrayView2<'_, f32> {
     ArrayView2::from_shape((p.len(), p.rows.cols), &p.rows.values).expect("rows match their shape")
 }

@@ -10,8 +10,9 @@ use super::predict::predict_joined;
 use super::rules::{article_fallback, prior_rescue, temper};
 use super::*;
 use crate::context;
-use crate::dataset::{Dataset, Prepared};
+use crate::dataset::Dataset;
 use crate::learner::LearnerParams;
+use crate::PageFeatures;
 
 /// A label drawn from the probabilities `q`: the gold of a test block whose true
 /// probabilities are known.
@@ -47,7 +48,7 @@ fn the_temperature_undoes_overconfidence() {
             probs[[i, j]] = q[j];
         }
     }
-    let page = Prepared {
+    let page = PageFeatures {
         rows: chaff_extract::FeatureRows {
             cols: 0,
             values: Vec::new(),
