@@ -220,3 +220,34 @@ fn oversized_pages_and_block_floods_hit_limits_with_clear_errors() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(jsonl(&o).len(), 50_000);
 }
+
+/// A page of 100,000 nested elements (quadratic in html5ever's tree builder) is
+/// flattened at the depth browsers cap, and its text is still classified.
+#[test]
+fn a_page_nested_deeper_than_browsers_allow_is_flattened() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("deep.html");
+    let n = 100_000;
+    std::fs::write(
+        &page,
+        format!(
+            "<html><body>{}The text at the bottom of the nest.{}<p>And a paragraph after it.</p></body></html>",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        ),
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "jsonl", &page);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let texts: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "The text at the bottom of the nest.",
+            "And a paragraph after it."
+        ]
+    );
+}

@@ -221,6 +221,77 @@ fn warc_input_classifies_html_responses_and_skips_the_rest() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// A header byte that is not UTF-8 (issue 40: the `warc` crate's reader panicked on it)
+/// and a record over the page limit cost their own record at most: the pages after them
+/// are classified, and the limit is enforced while reading, not after.
+#[test]
+fn a_bad_warc_record_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = |text: &str| {
+        let mut http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".to_vec();
+        http.extend_from_slice(format!("<p>{text}</p>").as_bytes());
+        http
+    };
+    let response = "application/http; msgtype=response";
+    let mut warc = warc_record(
+        "response",
+        "1",
+        "http://a.example/one",
+        response,
+        &page("First page, read before the bad record."),
+    );
+    let mut latin1 = warc_record(
+        "response",
+        "2",
+        "https://example.com/caf_",
+        response,
+        &page("Second page, whose address holds a Latin-1 byte."),
+    );
+    let at = latin1.windows(4).position(|w| w == b"caf_").unwrap() + 3;
+    latin1[at] = 0xe9;
+    warc.extend(latin1);
+    warc.extend(warc_record(
+        "response",
+        "3",
+        "http://a.example/big",
+        response,
+        &page(&"big ".repeat(5000)),
+    ));
+    warc.extend(warc_record(
+        "response",
+        "4",
+        "http://a.example/last",
+        response,
+        &page("Last page, after the record over the limit."),
+    ));
+    let path = dir.path().join("mixed.warc");
+    std::fs::write(&path, &warc).unwrap();
+    let o = chaff!(
+        "classify",
+        "--format",
+        "jsonl",
+        "--max-page-bytes",
+        "4000",
+        &path
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    let urls: Vec<&str> = rows.iter().map(|r| r["url"].as_str().unwrap()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://a.example/one",
+            "https://example.com/caf\u{fffd}",
+            "http://a.example/last"
+        ]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("<urn:uuid:3>") && err.contains("over the page limit"),
+        "{err}"
+    );
+}
+
 #[test]
 fn jsonl_stream_goes_past_a_broken_line() {
     let input = concat!(

@@ -4,6 +4,7 @@
 #[macro_use]
 mod util;
 
+mod browser;
 mod classify;
 mod errors;
 mod eval;

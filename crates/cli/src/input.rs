@@ -11,9 +11,9 @@ use anyhow::{anyhow, Context};
 use chaff_extract::{Page, PageLimits};
 use chaff_learn::dataset;
 use serde::Deserialize;
-use warc::{RecordType, WarcHeader, WarcReader};
 
 use crate::flags::InputKind;
+use crate::records;
 
 /// One page to classify, as read from its input.
 pub struct Job {
@@ -260,7 +260,7 @@ pub fn jobs(
 /// The HTML responses of a WARC file.
 struct WarcJobs {
     name: String,
-    records: warc::RecordIter<Box<dyn BufRead>>,
+    reader: Box<dyn BufRead>,
     index: usize,
     done: bool,
     limits: PageLimits,
@@ -268,10 +268,10 @@ struct WarcJobs {
 }
 
 impl WarcJobs {
-    fn new(name: String, r: Box<dyn BufRead>, limits: PageLimits, tally: Tally) -> WarcJobs {
+    fn new(name: String, reader: Box<dyn BufRead>, limits: PageLimits, tally: Tally) -> WarcJobs {
         WarcJobs {
             name,
-            records: WarcReader::new(r).iter_records(),
+            reader,
             index: 0,
             done: false,
             limits,
@@ -287,8 +287,9 @@ impl Iterator for WarcJobs {
         while !self.done {
             self.index += 1;
             let where_ = format!("{}#record-{}", self.name, self.index);
-            let record = match self.records.next()? {
-                Ok(r) => r,
+            let record = match records::next_warc_record(&mut self.reader, self.limits.max_bytes) {
+                Ok(Some(r)) => r,
+                Ok(None) => return None,
                 Err(e) => {
                     // the reader cannot find the next record after a malformed one
                     self.done = true;
@@ -299,32 +300,23 @@ impl Iterator for WarcJobs {
                     ));
                 }
             };
-            let id = record.warc_id().to_string();
-            let where_ = format!("{} {id}", self.name);
-            if record.warc_type() != &RecordType::Response {
+            let where_ = format!("{} {}", self.name, record.id);
+            if record.kind != "response" || !record.content_type.contains("application/http") {
                 self.tally.skip();
                 continue;
             }
-            let url = record.header(WarcHeader::TargetURI).map(|u| u.into_owned());
-            let ctype = record
-                .header(WarcHeader::ContentType)
-                .map(|c| c.to_ascii_lowercase())
-                .unwrap_or_default();
-            if !ctype.contains("application/http") {
-                self.tally.skip();
-                continue;
-            }
-            if record.body().len() > self.limits.max_bytes {
+            let Some(block) = record.block else {
                 return Some(Job::file(
                     where_,
                     Err(anyhow!(
-                        "record of {} bytes is over the page limit",
-                        record.body().len()
+                        "record of {} bytes is over the page limit (--max-page-bytes {})",
+                        record.length,
+                        self.limits.max_bytes
                     )),
                     false,
                 ));
-            }
-            let (content, charset) = match http_body(record.body()) {
+            };
+            let (content, charset) = match http_body(&block) {
                 Ok(Some(b)) => b,
                 Ok(None) => {
                     self.tally.skip();
@@ -337,8 +329,8 @@ impl Iterator for WarcJobs {
                 content,
                 plain_text: false,
                 charset,
-                url,
-                warc_record_id: Some(id),
+                url: record.target_uri,
+                warc_record_id: Some(record.id),
                 id: None,
             });
         }
@@ -419,25 +411,40 @@ struct JsonlPage {
     article: Option<serde::de::IgnoredAny>,
 }
 
-fn jsonl_jobs(name: String, r: Box<dyn BufRead>, limits: PageLimits) -> impl Iterator<Item = Job> {
-    r.split(b'\n').enumerate().filter_map(move |(i, line)| {
+fn jsonl_jobs(
+    name: String,
+    mut r: Box<dyn BufRead>,
+    limits: PageLimits,
+) -> impl Iterator<Item = Job> {
+    // a line holds a page escaped as JSON: up to twice the page limit
+    let bound = limits.max_bytes.saturating_mul(2);
+    let mut failed = false;
+    let lines = std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let line = records::next_line(&mut r, bound).transpose()?;
+        failed = line.is_err();
+        Some(line)
+    });
+    lines.enumerate().filter_map(move |(i, line)| {
         let where_ = format!("{name}:{}", i + 1);
         let line = match line {
-            Ok(l) => l,
+            Ok(records::Line::Bytes(l)) => l,
+            Ok(records::Line::TooLong(n)) => {
+                return Some(Job::file(
+                    where_,
+                    Err(anyhow!(
+                        "line of {n} bytes is over the page limit (--max-page-bytes {})",
+                        limits.max_bytes
+                    )),
+                    false,
+                ))
+            }
             Err(e) => return Some(Job::file(where_, Err(e.into()), false)),
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             return None;
-        }
-        if line.len() > limits.max_bytes.saturating_mul(2) {
-            return Some(Job::file(
-                where_,
-                Err(anyhow!(
-                    "line of {} bytes is over the page limit",
-                    line.len()
-                )),
-                false,
-            ));
         }
         Some(match serde_json::from_slice::<JsonlPage>(&line) {
             Err(e) => Job::file(where_, Err(anyhow!("not a JSON page object: {e}")), false),

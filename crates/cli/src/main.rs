@@ -10,6 +10,7 @@ mod evaluate;
 mod features;
 mod flags;
 mod input;
+mod records;
 mod train;
 
 use std::process::ExitCode;

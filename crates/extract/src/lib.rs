@@ -15,6 +15,7 @@ mod error;
 pub mod features;
 mod label;
 pub mod page;
+pub mod parse;
 pub mod targets;
 pub mod text;
 pub mod tokens;

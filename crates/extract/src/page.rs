@@ -4,10 +4,7 @@ use std::collections::HashMap;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
-use html5ever::driver::{parse_document, ParseOpts};
-use html5ever::tendril::TendrilSink;
-use html5ever::tree_builder::TreeBuilderOpts;
-use scraper::{Html, HtmlTreeSink, Node};
+use scraper::{Html, Node};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::block::{Block, CONTAINER_LEVELS, SEMANTIC_TAGS};
@@ -159,6 +156,10 @@ pub struct Page {
     /// [`Block`]), each with the index of its block: how a writer tells the runs of one
     /// element apart.
     pub run_texts: HashMap<NodeId, usize>,
+    /// Whether the DOM is the second reading, as a parser without scripts reads the page
+    /// (see [`Page::from_html`]): a writer serialises it as such, and what a browser
+    /// reads as text (an unclosed title's, a `<noscript>`'s) may be markup in it.
+    pub without_scripts: bool,
 }
 
 impl std::fmt::Debug for Page {
@@ -208,6 +209,7 @@ impl Page {
             dom: None,
             bad_labels: Vec::new(),
             run_texts: HashMap::new(),
+            without_scripts: false,
         })
     }
 
@@ -227,7 +229,15 @@ impl Page {
         if words(&page) >= RESCUE_WORDS {
             return Ok(page);
         }
+        // the second reading differs only in <noscript> content and in an unclosed title
         let repaired = close_unclosed_title(html);
+        let has_noscript = html
+            .as_bytes()
+            .windows(9)
+            .any(|w| w.eq_ignore_ascii_case(b"<noscript"));
+        if !has_noscript && matches!(repaired, std::borrow::Cow::Borrowed(_)) {
+            return Ok(page);
+        }
         let rescued = Page::parse(&repaired, true, limits)?;
         Ok(if words(&rescued) > 2 * words(&page) {
             rescued
@@ -239,18 +249,7 @@ impl Page {
     /// Parse and segment an HTML document, as a browser with scripts does, or (`rescue`)
     /// as a parser without scripts does, reading `<noscript>` content.
     fn parse(html: &str, rescue: bool, limits: PageLimits) -> Result<Page> {
-        let dom = if rescue {
-            let opts = ParseOpts {
-                tree_builder: TreeBuilderOpts {
-                    scripting_enabled: false,
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            parse_document(HtmlTreeSink::new(Html::new_document()), opts).one(html)
-        } else {
-            Html::parse_document(html)
-        };
+        let dom = crate::parse::parse_document(html, !rescue);
         let mut seg = Segmenter {
             read_noscript: rescue,
             ..Segmenter::default()
@@ -276,6 +275,7 @@ impl Page {
             dom: Some(dom),
             bad_labels: seg.bad_labels,
             run_texts,
+            without_scripts: rescue,
         })
     }
 

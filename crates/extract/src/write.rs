@@ -35,7 +35,7 @@ pub fn label_colour(label: Label) -> &'static str {
 /// Elements that load or run something: dropped from an overlay with their content.
 const UNSAFE_ELEMENTS: &[&str] = &[
     "script", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet", "link",
-    "base", "meta", "template", "portal",
+    "base", "meta", "template", "portal", "style", "svg", "math",
 ];
 /// Attributes that load something: dropped from an overlay.
 const LOADING_ATTRS: &[&str] = &[
@@ -50,17 +50,227 @@ const LOADING_ATTRS: &[&str] = &[
     "ping",
     "xlink:href",
     "style",
+    "manifest",
+    "dynsrc",
+    "lowsrc",
 ];
+/// Elements that run or load something on their own: dropped, with their content, from
+/// a page written in its second reading, where text a browser would not run may have
+/// become markup.
+const ACTIVE_ELEMENTS: &[&str] = &[
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal", "link",
+    "meta",
+];
+/// Elements an overlay keeps, after the filters above, by the allow-list sanitizer: text
+/// structure only. Any other element is dropped and its text kept.
+const OVERLAY_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "article",
+    "aside",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "main",
+    "mark",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
+];
+/// Attributes an overlay keeps on any element.
+const OVERLAY_ATTRS: &[&str] = &[LABEL_ATTR, "lang", "dir", "colspan", "rowspan"];
 
 /// Write `page` as HTML with `data-block-label` on each block's element, `labels[i]` being
 /// the label of block `i`. Existing `data-block-label` attributes are replaced or removed.
 /// A plain-text page is written as one `<p>` per block.
+///
+/// The page is serialised as it was parsed: a page kept in its second reading (a parser
+/// without scripts, [`Page::without_scripts`]) is written as such, and without the
+/// elements and attributes that run or load something on their own (links stay), since
+/// markup there can be what a browser reads as text. An overlay is the labelled body, cleaned by an allow-list
+/// sanitizer (`ammonia`: text structure and labels only, no style, no address, no
+/// handler) inside chaff's own page with a legend and a Content-Security-Policy: inert
+/// without that policy too.
 pub fn write_html<W: Write>(
     page: &Page,
     labels: &[Label],
-    out: W,
+    mut out: W,
     opts: HtmlOptions,
 ) -> Result<()> {
+    if page.dom.is_none() {
+        let mut ser = serializer(out, false);
+        return write_text_page(page, labels, &mut ser, opts).map_err(Error::Write);
+    }
+    if !opts.overlay {
+        let filter = if page.without_scripts {
+            Filter::Inert
+        } else {
+            Filter::None
+        };
+        return write_dom(page, labels, out, filter, false);
+    }
+    let mut body = Vec::new();
+    write_dom(page, labels, &mut body, Filter::Overlay, true)?;
+    let clean = overlay_sanitizer()
+        .clean(&String::from_utf8_lossy(&body))
+        .to_string();
+    let mut ser = serializer(&mut out, false);
+    ser.write_doctype("html").map_err(Error::Write)?;
+    ser.start_elem(qual("html"), std::iter::empty())
+        .map_err(Error::Write)?;
+    ser.start_elem(qual("head"), std::iter::empty())
+        .map_err(Error::Write)?;
+    write_overlay_head(&mut ser).map_err(Error::Write)?;
+    ser.start_elem(qual("title"), std::iter::empty())
+        .map_err(Error::Write)?;
+    ser.write_text(&format!("chaff: {}", page.title))
+        .map_err(Error::Write)?;
+    ser.end_elem(qual("title")).map_err(Error::Write)?;
+    ser.end_elem(qual("head")).map_err(Error::Write)?;
+    ser.start_elem(qual("body"), std::iter::empty())
+        .map_err(Error::Write)?;
+    write_legend(&mut ser).map_err(Error::Write)?;
+    drop(ser);
+    out.write_all(clean.as_bytes()).map_err(Error::Write)?;
+    out.write_all(b"</body></html>").map_err(Error::Write)
+}
+
+/// The allow-list sanitizer of an overlay's body.
+fn overlay_sanitizer() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::empty();
+    b.tags(OVERLAY_TAGS.iter().copied().collect())
+        .generic_attributes(OVERLAY_ATTRS.iter().copied().collect())
+        .clean_content_tags(
+            [
+                "script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
+                "math",
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .link_rel(None)
+        .strip_comments(true);
+    b
+}
+
+/// What [`write_dom`] leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    /// Nothing: the page as it was.
+    None,
+    /// Elements and attributes that run or load something on their own; links stay.
+    Inert,
+    /// Everything that loads or runs something, and comments (an overlay's body).
+    Overlay,
+}
+
+impl Filter {
+    fn drops_element(self, name: &str) -> bool {
+        match self {
+            Filter::None => false,
+            Filter::Inert => ACTIVE_ELEMENTS.contains(&name),
+            Filter::Overlay => UNSAFE_ELEMENTS.contains(&name),
+        }
+    }
+
+    fn keeps_attr(self, name: &str, value: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        let value = value.trim_start().to_ascii_lowercase();
+        let runs = name.starts_with("on")
+            || ["javascript:", "vbscript:", "data:text/html"]
+                .iter()
+                .any(|s| value.starts_with(s));
+        match self {
+            Filter::None => true,
+            Filter::Inert => !(runs || (name != "href" && LOADING_ATTRS.contains(&name.as_str()))),
+            Filter::Overlay => !(runs || LOADING_ATTRS.contains(&name.as_str())),
+        }
+    }
+}
+
+/// A serializer of whole nodes, with html5ever's scripting flag as the tree was parsed.
+fn serializer<W: Write>(out: W, scripting: bool) -> HtmlSerializer<W> {
+    HtmlSerializer::new(
+        out,
+        SerializeOpts {
+            traversal_scope: TraversalScope::ChildrenOnly(None),
+            scripting_enabled: scripting,
+            ..SerializeOpts::default()
+        },
+    )
+}
+
+/// Write the labelled DOM of an HTML page, the whole document or (`body_only`) the
+/// children of its body, leaving out what `filter` says.
+fn write_dom<W: Write>(
+    page: &Page,
+    labels: &[Label],
+    out: W,
+    filter: Filter,
+    body_only: bool,
+) -> Result<()> {
+    let dom = page.dom.as_ref().expect("an HTML page has a DOM");
     // an element carries the label of its first block; a later run of its text with
     // another label has its text nodes wrapped in a labelled <span>
     let mut by_node: HashMap<NodeId, Label> = HashMap::new();
@@ -70,22 +280,33 @@ pub fn write_html<W: Write>(
         }
     }
     let span = QualName::new(None, html5ever::ns!(html), LocalName::from("span"));
-    let mut ser = HtmlSerializer::new(
-        out,
-        SerializeOpts {
-            traversal_scope: TraversalScope::ChildrenOnly(None),
-            ..SerializeOpts::default()
-        },
-    );
-    let Some(dom) = &page.dom else {
-        return write_text_page(page, labels, &mut ser, opts).map_err(Error::Write);
-    };
+    let mut ser = serializer(out, !page.without_scripts);
     let attr_name = QualName::new(None, "".into(), LocalName::from(LABEL_ATTR));
+    let root = if body_only {
+        let body = dom
+            .root_element()
+            .children()
+            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"));
+        match body {
+            Some(b) => b,
+            None => return Ok(()),
+        }
+    } else {
+        dom.tree.root()
+    };
     let mut skipping = 0usize;
-    let mut wrote_doctype = false;
-    for edge in dom.tree.root().traverse() {
+    for edge in root.traverse() {
         match edge {
             Edge::Open(node) => {
+                if body_only && node.id() == root.id() {
+                    // the body's own label, on a wrapper of its children
+                    if let Some(l) = by_node.get(&node.id()) {
+                        let attrs = [(&attr_name, l.as_str())];
+                        ser.start_elem(qual("div"), attrs.into_iter())
+                            .map_err(Error::Write)?;
+                    }
+                    continue;
+                }
                 if skipping > 0 {
                     if node.value().is_element() {
                         skipping += 1;
@@ -93,11 +314,8 @@ pub fn write_html<W: Write>(
                     continue;
                 }
                 match node.value() {
-                    Node::Doctype(d) => {
-                        ser.write_doctype(d.name()).map_err(Error::Write)?;
-                        wrote_doctype = true;
-                    }
-                    Node::Comment(c) if !opts.overlay => {
+                    Node::Doctype(d) => ser.write_doctype(d.name()).map_err(Error::Write)?,
+                    Node::Comment(c) if filter != Filter::Overlay => {
                         ser.write_comment(c).map_err(Error::Write)?
                     }
                     Node::Text(t) => {
@@ -116,22 +334,16 @@ pub fn write_html<W: Write>(
                         }
                     }
                     Node::Element(el) => {
-                        let name = el.name();
-                        if opts.overlay && UNSAFE_ELEMENTS.contains(&name) {
+                        if filter.drops_element(el.name()) {
                             skipping = 1;
                             continue;
                         }
-                        if opts.overlay && !wrote_doctype && name == "html" {
-                            ser.write_doctype("html").map_err(Error::Write)?;
-                            wrote_doctype = true;
-                        }
-                        let label = by_node.get(&node.id()).copied();
-                        let value = label.map(Label::as_str);
+                        let value = by_node.get(&node.id()).map(|l| l.as_str());
                         let mut attrs: Vec<(&QualName, &str)> = el
                             .attrs
                             .iter()
                             .filter(|(k, _)| &*k.local != LABEL_ATTR)
-                            .filter(|(k, v)| !opts.overlay || safe_attr(&k.local, v))
+                            .filter(|(k, v)| filter.keeps_attr(&k.local, v))
                             .map(|(k, v)| (k, &**v))
                             .collect();
                         if let Some(v) = value {
@@ -139,17 +351,17 @@ pub fn write_html<W: Write>(
                         }
                         ser.start_elem(el.name.clone(), attrs.into_iter())
                             .map_err(Error::Write)?;
-                        if opts.overlay && name == "head" {
-                            write_overlay_head(&mut ser).map_err(Error::Write)?;
-                        }
-                        if opts.overlay && name == "body" {
-                            write_legend(&mut ser).map_err(Error::Write)?;
-                        }
                     }
                     _ => {}
                 }
             }
             Edge::Close(node) => {
+                if body_only && node.id() == root.id() {
+                    if by_node.contains_key(&node.id()) {
+                        ser.end_elem(qual("div")).map_err(Error::Write)?;
+                    }
+                    continue;
+                }
                 if let Node::Element(el) = node.value() {
                     if skipping > 0 {
                         skipping -= 1;
@@ -161,16 +373,6 @@ pub fn write_html<W: Write>(
         }
     }
     Ok(())
-}
-
-fn safe_attr(name: &str, value: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    !(name.starts_with("on")
-        || LOADING_ATTRS.contains(&name.as_str())
-        || value
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("javascript:"))
 }
 
 fn qual(name: &str) -> QualName {

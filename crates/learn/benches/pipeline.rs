@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chaff_extract::{FeatureRows, Page, PageLimits};
+use chaff_extract::{Page, PageLimits};
 use chaff_learn::{Model, PageFeatures};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -79,7 +79,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             parsed
                 .iter()
-                .map(|p| FeatureRows::of_page(p).values.len())
+                .map(|p| PageFeatures::of_page(p).len())
                 .sum::<usize>()
         })
     });

@@ -37,6 +37,7 @@ pub fn text_view(page: &Page) -> Page {
         dom: None,
         bad_labels: Vec::new(),
         run_texts: Default::default(),
+        without_scripts: false,
     }
 }
 

@@ -20,6 +20,10 @@ use crate::error::{Param, ParamsError, TrainingError};
 use crate::trees::{Ensemble, TreeTable};
 use crate::Result;
 
+/// Largest weight or leaf value a model file may hold: far above anything training
+/// makes, far below what would overflow a sum of thousands of them.
+pub(crate) const MAX_WEIGHT: f64 = 1e6;
+
 /// Rows predicted at once.
 pub const PREDICT_ROWS: usize = 256;
 
@@ -365,6 +369,10 @@ impl Classifier {
         {
             return Err("scaler has non-finite values".into());
         }
+        // a standard deviation of 0 divides by zero: every probability would be lost
+        if self.scaler.std.iter().any(|&v| v <= 0.0) {
+            return Err("scaler has a standard deviation that is not above 0".into());
+        }
         match &self.model {
             Fitted::Logistic(m) => {
                 let p = m.params();
@@ -381,8 +389,13 @@ impl Classifier {
                 if m.classes().iter().any(|&c| c >= Label::COUNT) {
                     return Err("logistic model has an unknown class".into());
                 }
-                if p.iter().chain(m.intercept()).any(|v| !v.is_finite()) {
-                    return Err("logistic weights are not finite".into());
+                if p.iter()
+                    .chain(m.intercept())
+                    .any(|v| !(v.is_finite() && v.abs() <= MAX_WEIGHT))
+                {
+                    return Err(format!(
+                        "logistic weights are not finite numbers of at most {MAX_WEIGHT:e}"
+                    ));
                 }
             }
             Fitted::BoostedPair {

@@ -82,8 +82,11 @@ impl Ensemble {
     /// split on an existing column, every child below its parent and inside its tree (so
     /// no walk can loop or run off), finite numbers.
     pub fn validate(&self, cols: usize) -> Result<(), String> {
-        if !self.base_score.is_finite() {
-            return Err("a boosted ensemble's base score is not finite".into());
+        let bounded = |v: f64| v.is_finite() && v.abs() <= crate::learner::MAX_WEIGHT;
+        if !bounded(self.base_score) {
+            return Err(
+                "a boosted ensemble's base score is not a finite number of at most 1e6".into(),
+            );
         }
         for tree in &self.trees {
             let n = tree.column.len();
@@ -98,8 +101,10 @@ impl Ensemble {
                 return Err("a boosted tree's node lists differ in length".into());
             }
             for i in 0..n {
-                if !tree.value[i].is_finite() {
-                    return Err("a boosted tree holds a number that is not finite".into());
+                if !bounded(tree.value[i]) {
+                    return Err(
+                        "a boosted tree holds a number that is not finite or above 1e6".into(),
+                    );
                 }
                 let Some(column) = tree.column[i] else {
                     continue;

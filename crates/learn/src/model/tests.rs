@@ -534,6 +534,21 @@ fn bad_model_files_are_refused_with_reasons() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing column"), "{err}");
+    // a standard deviation of 0 and a leaf of 1e308 would turn every probability into
+    // NaN, and every block into article at 1/6: refused
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["members"][0]["html"]["first"]["scaler"]["std"][0] = serde_json::json!(0.0);
+    let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("standard deviation"), "{err}");
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["members"][0]["html"]["first"]["model"]["weights"][0]["trees"][0]["value"][0] =
+        serde_json::json!(1e308);
+    let err = Model::from_bytes(v.to_string().as_bytes(), "test")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("above 1e6"), "{err}");
     // a temperature must be a positive number
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(

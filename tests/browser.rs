@@ -1,0 +1,204 @@
+//! chaff's HTML output in a real browser (Debian's headless Chromium): an overlay is inert
+//! without its Content-Security-Policy line, and `--format html` makes no markup live that
+//! the input held as text. Every payload below tries to load an address or to run a
+//! script that loads one, from a local server that records each request. The browser
+//! tests skip, saying so, where Chromium is absent; `.ci/run` installs it, and under CI
+//! (`CI` set) its absence fails them.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use crate::util::*;
+
+/// Chromium, or `None` (with a line saying the test skipped) where it is not installed.
+fn chromium() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing under CI: .ci/run installs it"
+        );
+        eprintln!("SKIPPED: Chromium is not installed (apt-get install chromium), so this test did not run");
+    }
+    found
+}
+
+/// A server on a loopback port that answers `/page.html` with `page` and anything else
+/// with 404, and records every path asked for.
+fn serve(page: Vec<u8>) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&req);
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            log.lock().unwrap().push(path.clone());
+            let (status, body) = if path == "/page.html" {
+                ("200 OK", page.clone())
+            } else {
+                ("404 Not Found", b"no".to_vec())
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    (port, asked)
+}
+
+/// Load `page` in headless Chromium from a local server; the paths the browser asked
+/// for besides the page itself, and the DOM it ended with.
+fn load(browser: &Path, page: Vec<u8>) -> (Vec<String>, String) {
+    let (port, asked) = serve(page);
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("http://127.0.0.1:{port}/page.html"))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        dom.contains("<body"),
+        "the browser showed no page: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let others = asked
+        .lock()
+        .unwrap()
+        .iter()
+        // a connection opened ahead and closed unused asks for nothing
+        .filter(|p| !p.is_empty() && *p != "/page.html" && *p != "/favicon.ico")
+        .cloned()
+        .collect();
+    (others, dom)
+}
+
+/// Payloads that load `/leak/N` or run a script that loads `/ran/N` as soon as a page
+/// shows them, no click needed.
+const PAYLOADS: &str = r#"
+<p>A paragraph of story text, long enough to be read as the article of this page, about
+the payloads below and what a browser does with each of them when it shows the page.</p>
+<script>new Image().src='/ran/1'</script>
+<img src=x onerror="new Image().src='/ran/2'">
+<math><mtext><table><mglyph><style><img src=x onerror="new Image().src='/ran/3'">
+<svg><animate onbegin="new Image().src='/ran/4'" attributeName=x dur=1s></animate></svg>
+<svg onload="new Image().src='/ran/5'"></svg>
+<style>@import url(/leak/6);</style>
+<style>body{background:url(/leak/7)}</style>
+<style>@font-face{font-family:x;src:url(/leak/8)} p{font-family:x}</style>
+<div style="background:url(/leak/9)">styled</div>
+<svg><rect width=10 height=10 mask="url(/leak/10)"></rect><image href="/leak/10b"></image></svg>
+<img dynsrc=/leak/12 lowsrc=/leak/12b>
+<iframe src=/leak/13></iframe><object data=/leak/14></object><embed src=/leak/15>
+<link rel=stylesheet href=/leak/16><link rel=prefetch href=/leak/16b>
+<meta http-equiv=refresh content="0;url=/leak/17">
+<noscript><p title="</noscript><img src=x onerror=new Image().src='/ran/19'>"></p></noscript>
+<details open ontoggle="new Image().src='/ran/29'"><summary>s</summary>d</details>
+<video poster=/leak/23></video><input type=image src=/leak/24>
+<img srcset="/leak/27 1x"><picture><source srcset=/leak/28><img></picture>
+<svg><foreignObject><img src=/leak/30></foreignObject></svg>
+<xmp><img src=x onerror="new Image().src='/ran/31'"></xmp>
+<noembed><img src=x onerror="new Image().src='/ran/32'"></noembed>
+<iframe srcdoc="<img src=x onerror=parent.document.title='ran33'>"></iframe>
+<marquee onstart="new Image().src='/ran/34'">m</marquee>
+<audio src=/leak/35 autoplay></audio>
+<style>#chaff-legend{display:none}</style>
+"#;
+
+fn page_of(body: &str) -> String {
+    format!("<!DOCTYPE html><html manifest=/leak/11><head><base href=/leak/18/><title>Payloads</title></head><body background=/leak/25>{body}</body></html>")
+}
+
+#[test]
+fn an_overlay_without_its_security_policy_loads_and_runs_nothing() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("payloads.html");
+    std::fs::write(&page, page_of(PAYLOADS)).unwrap();
+    // the page as it is: the payloads work, so the check below can fail
+    let (asked, _) = load(&browser, std::fs::read(&page).unwrap());
+    assert!(
+        asked.iter().filter(|p| p.starts_with("/ran/")).count() >= 3
+            && asked.iter().filter(|p| p.starts_with("/leak/")).count() >= 5,
+        "the payloads did not fire in the page itself: {asked:?}"
+    );
+    let o = chaff!("classify", "--overlay", "--format", "html", &page);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let overlay = stdout(&o);
+    let csp = r#"<meta http-equiv="Content-Security-Policy""#;
+    assert!(overlay.contains(csp), "the overlay has its policy");
+    // the policy line removed, as when an overlay's body is put in another page
+    let start = overlay.find(csp).unwrap();
+    let end = start + overlay[start..].find('>').unwrap() + 1;
+    let bare = format!("{}{}", &overlay[..start], &overlay[end..]);
+    let (asked, dom) = load(&browser, bare.into_bytes());
+    assert!(asked.is_empty(), "the overlay asked for {asked:?}");
+    assert!(!dom.contains("ran33"), "a frame ran its script");
+    // the legend is there, and no style of the page can hide it
+    assert!(dom.contains(r#"id="chaff-legend""#), "{dom}");
+    assert_eq!(dom.matches("<style").count(), 1, "{dom}");
+    assert!(dom.contains("data-block-label=\"article\""), "{dom}");
+}
+
+/// A page short enough to be read a second time (as a parser without scripts reads it):
+/// an unclosed title that a browser reads as text, whose markup the second reading
+/// closes, and text in a `<noscript>`, which a browser with scripts reads as text.
+#[test]
+fn labelled_html_makes_no_markup_live_that_was_text() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("short.html");
+    std::fs::write(
+        &page,
+        "<html><head><title>Short <img src=x onerror=\"new Image().src='/ran/1'\">\
+         <p>Posts of the thread, served here.</p>\
+         <noscript>&lt;img src=x onerror=\"new Image().src='/ran/2'\"&gt;</noscript>",
+    )
+    .unwrap();
+    let (asked, _) = load(&browser, std::fs::read(&page).unwrap());
+    assert!(asked.is_empty(), "the page itself ran {asked:?}");
+    let o = chaff!("classify", "--format", "html", &page);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = stdout(&o);
+    assert!(html.contains("Posts of the thread"), "{html}");
+    let (asked, _) = load(&browser, html.into_bytes());
+    assert!(asked.is_empty(), "chaff's labelled page ran {asked:?}");
+}
