@@ -10,20 +10,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-600}
 per_run=${2:-20000}
+# crate, test target, property
 targets=(
-  "chaff-learn page_bytes_classify"
-  "chaff-learn damaged_model_files_never_panic"
-  "chaff-extract arbitrary_bytes_never_panic"
+  "chaff-learn --test=properties page_bytes_classify"
+  "chaff-learn --test=properties damaged_model_files_never_panic"
+  "chaff-extract --test=properties arbitrary_bytes_never_panic"
+  "chaff --bin=chaff input::properties::damaged_warc_streams_never_panic"
+  "chaff --bin=chaff input::properties::damaged_jsonl_streams_never_panic"
 )
 cargo test --release -p chaff-learn -p chaff-extract --test properties --no-run -q
+cargo test --release -p chaff --bin chaff --no-run -q
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "${targets[@]}"; do
-  read -r crate name <<<"$t"
+  read -r crate target name <<<"$t"
   start=$(date +%s)
   runs=0
   while (( $(date +%s) - start < budget )); do
-    if ! PROPTEST_CASES=$per_run cargo test --release -q -p "$crate" --test properties "$name" \
+    if ! PROPTEST_CASES=$per_run cargo test --release -q -p "$crate" "$target" "$name" \
       -- --exact --test-threads=1 >"$log" 2>&1; then
       cat "$log"
       echo "$crate $name: FAILED after $((runs * per_run)) cases in $(( $(date +%s) - start )) s" >&2

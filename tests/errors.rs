@@ -251,3 +251,115 @@ fn a_page_nested_deeper_than_browsers_allow_is_flattened() {
         ]
     );
 }
+
+/// `chaff features … | head -n 1`: a reader that stops early is not an error.
+#[test]
+fn output_into_a_closed_pipe_is_not_an_error() {
+    use std::io::BufRead;
+    for args in [
+        &[
+            "features",
+            "--format",
+            "jsonl",
+            "datasets/examples/news.html",
+        ][..],
+        &["classify", "--format", "jsonl", "datasets/mini"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
+            .current_dir(root())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        drop(out);
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// File names that differ only in bytes that are not UTF-8 print apart, and a newline
+/// in a name cannot forge an output line.
+#[test]
+fn file_names_print_apart_and_forge_no_lines() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    for name in [&b"a\xff.html"[..], b"a\xfe.html", b"two\nlines.html"] {
+        std::fs::write(
+            dir.path().join(std::ffi::OsStr::from_bytes(name)),
+            "<p>Words of a page with an odd name.</p>",
+        )
+        .unwrap();
+    }
+    let o = chaff!("classify", dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let heads: Vec<&str> = out.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(heads.len(), 3, "{out}");
+    assert!(heads.iter().any(|h| h.ends_with("a\\xFE.html")), "{out}");
+    assert!(heads.iter().any(|h| h.ends_with("a\\xFF.html")), "{out}");
+    assert!(
+        heads.iter().any(|h| h.ends_with("two\\nlines.html")),
+        "{out}"
+    );
+    assert!(!out.lines().any(|l| l.starts_with("lines.html")), "{out}");
+}
+
+/// Escape sequences and bells in a page's text are shown escaped, not sent to the
+/// terminal.
+#[test]
+fn control_characters_of_a_page_do_not_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("ansi.html");
+    std::fs::write(
+        &page,
+        "<p>A story paragraph \u{1b}[2J\u{1b}[31mwith an escape sequence and a bell\u{7} in it, long enough to be the article.</p>",
+    )
+    .unwrap();
+    for args in [&[][..], &["--extract", "article"][..]] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
+            .current_dir(root())
+            .arg("classify")
+            .args(args)
+            .arg(&page)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.contains("\\u{1b}[31m"), "{args:?}: {out}");
+    }
+}
+
+/// A dangling link in a dataset folder costs that entry, not the training.
+#[test]
+fn a_dangling_link_in_a_dataset_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = two_page_dataset(dir.path());
+    std::os::unix::fs::symlink(dir.path().join("nowhere.html"), data.join("gone.html")).unwrap();
+    let out = dir.path().join("m.json");
+    let o = train_quick(&data, &out);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gone.html"), "{}", stderr(&o));
+    assert!(out.exists());
+}
+
+/// An --out that cannot be written is found before any page is read or any model trained.
+#[test]
+fn an_unwritable_out_is_found_before_training() {
+    for out in ["missing/dir/m.json", "datasets"] {
+        let o = chaff!("train", "--data", "no-such-folder", "--out", out);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--out") && !err.contains("no-such-folder"),
+            "{out}: {err}"
+        );
+    }
+}

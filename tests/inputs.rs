@@ -444,3 +444,142 @@ fn encodings_and_junk_pages() {
     assert!(err.contains("binary.html: the page is not text"), "{err}");
     assert!(jsonl(&o).iter().any(|r| r["text"] == "naïve café"));
 }
+
+/// A WARC response's `Content-Encoding` is undone: gzip, deflate (zlib-wrapped or raw)
+/// and brotli; an encoding chaff cannot undo is reported as such.
+#[test]
+fn http_content_encodings_are_undone() {
+    use std::io::Write;
+    let text = "Encoded page with enough words to be read as the article of its page here.";
+    let html = format!("<html><body><p>{text}</p></body></html>");
+    let encode = |coding: &str| -> Vec<u8> {
+        let raw = html.as_bytes();
+        match coding {
+            "gzip" => {
+                let mut e =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(raw).unwrap();
+                e.finish().unwrap()
+            }
+            "deflate" => {
+                let mut e =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(raw).unwrap();
+                e.finish().unwrap()
+            }
+            "raw-deflate" => {
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(raw).unwrap();
+                e.finish().unwrap()
+            }
+            "br" => {
+                let mut out = Vec::new();
+                brotli::BrotliCompress(&mut &raw[..], &mut out, &Default::default()).unwrap();
+                out
+            }
+            _ => raw.to_vec(),
+        }
+    };
+    let mut warc = Vec::new();
+    for (i, (coding, header)) in [
+        ("gzip", "gzip"),
+        ("deflate", "deflate"),
+        ("raw-deflate", "deflate"),
+        ("br", "br"),
+        ("compress", "compress"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut http = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: {header}\r\n\r\n"
+        )
+        .into_bytes();
+        http.extend(encode(coding));
+        warc.extend(warc_record(
+            "response",
+            &i.to_string(),
+            &format!("http://a.example/{coding}"),
+            "application/http; msgtype=response",
+            &http,
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("encoded.warc");
+    std::fs::write(&path, warc).unwrap();
+    let o = chaff!("classify", "--format", "jsonl", &path);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rows = jsonl(&o);
+    let urls: Vec<&str> = rows.iter().map(|r| r["url"].as_str().unwrap()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://a.example/gzip",
+            "http://a.example/deflate",
+            "http://a.example/raw-deflate",
+            "http://a.example/br"
+        ]
+    );
+    assert!(rows.iter().all(|r| r["text"] == text), "{rows:?}");
+    let err = stderr(&o);
+    assert!(
+        err.contains("<urn:uuid:4>") && err.contains("Content-Encoding \"compress\""),
+        "{err}"
+    );
+}
+
+/// A page sent on a pipe is answered while the pipe stays open: output is not held back
+/// for a batch of pages that may never come.
+#[test]
+fn a_page_on_a_pipe_is_answered_before_the_next_comes() {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
+        .current_dir(root())
+        .args(["classify", "--input", "jsonl", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"id": 1, "html": "<p>One page, sent alone on the pipe.</p>"}}"#
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        while let Some(Ok(line)) = lines.next() {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("no answer while the pipe is open");
+    assert!(first.contains("One page, sent alone"), "{first}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+/// A file over the page limit is reported with its own size, not the bytes read.
+#[test]
+fn a_page_over_the_limit_is_reported_with_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("big.html");
+    std::fs::write(&page, format!("<p>{}</p>", "word ".repeat(1000))).unwrap();
+    let o = chaff!("classify", "--max-page-bytes", "1000", &page);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "page is 5007 bytes, over the limit of 1000 bytes (raise it with --max-page-bytes)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -305,11 +305,7 @@ fn page_rules_given_for_one_run_are_checked_and_saved_by_train() {
 #[test]
 fn train_reports_unusable_pages_and_still_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for f in ["dailyplanet.html", "gazette.html"] {
-        std::fs::copy(root().join("datasets/mini").join(f), data.join(f)).unwrap();
-    }
+    let data = two_page_dataset(dir.path());
     std::fs::write(
         data.join("manifest.jsonl"),
         concat!(
@@ -323,16 +319,7 @@ fn train_reports_unusable_pages_and_still_writes() {
     )
     .unwrap();
     let out = dir.path().join("m.json");
-    let o = chaff!(
-        "train",
-        "--data",
-        &data,
-        "--out",
-        &out,
-        "--learner",
-        "logistic",
-        "--no-context"
-    );
+    let o = train_quick(&data, &out);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("not inside the dataset folder"),

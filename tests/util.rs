@@ -82,3 +82,27 @@ pub fn cv_logistic(data: &Path) -> Command {
         .arg(data);
     cmd
 }
+
+/// A dataset folder `dir/data` holding two labelled pages of datasets/mini.
+pub fn two_page_dataset(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir(&data).unwrap();
+    for f in ["dailyplanet.html", "gazette.html"] {
+        std::fs::copy(root().join("datasets/mini").join(f), data.join(f)).unwrap();
+    }
+    data
+}
+
+/// `chaff train` of a quick model (logistic, no context stage) on `data` into `out`.
+pub fn train_quick(data: &Path, out: &Path) -> Output {
+    chaff!(
+        "train",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--learner",
+        "logistic",
+        "--no-context"
+    )
+}

@@ -83,7 +83,7 @@ fn render(
     if let Some(Extract::Article) = args.extract {
         for (b, p) in page.blocks.iter().zip(preds) {
             if p.label == Label::Article {
-                writeln!(out, "{}", b.text)?;
+                writeln!(out, "{}", crate::printable(&b.text))?;
             }
         }
         return Ok(out);
@@ -92,7 +92,7 @@ fn render(
         Format::Human => {
             writeln!(out, "== {name}")?;
             for (b, p) in page.blocks.iter().zip(preds) {
-                let text: String = b.text.chars().take(100).collect();
+                let text = crate::printable(&b.text.chars().take(100).collect::<String>());
                 let more = if b.text.chars().count() > 100 {
                     "…"
                 } else {
@@ -190,10 +190,27 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut done = 0usize;
     let tally = Tally::default();
-    let mut stream = jobs(files, args.input, limits, tally.clone()).peekable();
     let chunk = PAGES_PER_THREAD * pool.current_num_threads();
-    while stream.peek().is_some() {
-        let mut batch: Vec<Job> = stream.by_ref().take(chunk).collect();
+    // the inputs are read on a thread of their own, a batch ahead at most: a batch is
+    // whatever pages are in by the time the last one is printed (one at least), so a
+    // page sent on a pipe is answered without waiting for more
+    let (sender, pages) = std::sync::mpsc::sync_channel::<Job>(chunk);
+    let stream = jobs(files, args.input, limits, tally.clone());
+    let reader = std::thread::spawn(move || {
+        for job in stream {
+            if sender.send(job).is_err() {
+                break;
+            }
+        }
+    });
+    while let Ok(first) = pages.recv() {
+        let mut batch = vec![first];
+        while batch.len() < chunk {
+            match pages.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
         let results: Vec<anyhow::Result<Vec<u8>>> = pool.install(|| {
             batch
                 .par_iter_mut()
@@ -219,6 +236,12 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
     }
+    // the reader ends with its inputs (or, when the loop above ended early, when it
+    // finds nobody left to send to)
+    drop(pages);
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the input reader failed"))?;
     let skipped = tally.skipped_records();
     if skipped > 0 {
         eprintln!("chaff: skipped {skipped} WARC records that are not HTML responses");

@@ -184,13 +184,22 @@ pub fn expand(paths: &[PathBuf]) -> Expanded {
     out
 }
 
-fn read_capped(mut r: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
+/// At most `limit` bytes of `r`, or the page limit's error: with the size when it is
+/// `known` (a file's), else saying only that it is over.
+fn read_capped(mut r: impl Read, limit: usize, known: Option<u64>) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     r.by_ref().take(limit as u64 + 1).read_to_end(&mut buf)?;
+    if buf.len() > limit {
+        return Err(chaff_extract::Error::PageTooLarge {
+            size: known.filter(|&k| k > limit as u64),
+            limit,
+        }
+        .into());
+    }
     Ok(buf)
 }
 
-fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+fn open(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::new(std::io::stdin())));
     }
@@ -210,14 +219,14 @@ pub fn jobs(
     kind: InputKind,
     limits: PageLimits,
     tally: Tally,
-) -> impl Iterator<Item = Job> {
+) -> impl Iterator<Item = Job> + Send {
     files
         .into_iter()
-        .flat_map(move |path| -> Box<dyn Iterator<Item = Job>> {
+        .flat_map(move |path| -> Box<dyn Iterator<Item = Job> + Send> {
             let name = if path.as_os_str() == "-" {
                 "stdin".to_string()
             } else {
-                path.display().to_string()
+                crate::file_name(&path)
             };
             if looks_like_url(&path) && !path.exists() {
                 return Box::new(std::iter::once(Job::file(
@@ -240,12 +249,14 @@ pub fn jobs(
                 },
                 k => {
                     let content = if path.as_os_str() == "-" {
-                        read_capped(std::io::stdin().lock(), limits.max_bytes)
-                            .context("cannot read stdin")
+                        read_capped(std::io::stdin().lock(), limits.max_bytes, None)
                     } else {
                         File::open(&path)
-                            .and_then(|f| read_capped(f, limits.max_bytes))
                             .map_err(anyhow::Error::from)
+                            .and_then(|f| {
+                                let size = f.metadata().ok().map(|m| m.len());
+                                read_capped(f, limits.max_bytes, size)
+                            })
                     };
                     Box::new(std::iter::once(Job::file(
                         name,
@@ -260,7 +271,7 @@ pub fn jobs(
 /// The HTML responses of a WARC file.
 struct WarcJobs {
     name: String,
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     index: usize,
     done: bool,
     limits: PageLimits,
@@ -268,7 +279,12 @@ struct WarcJobs {
 }
 
 impl WarcJobs {
-    fn new(name: String, reader: Box<dyn BufRead>, limits: PageLimits, tally: Tally) -> WarcJobs {
+    fn new(
+        name: String,
+        reader: Box<dyn BufRead + Send>,
+        limits: PageLimits,
+        tally: Tally,
+    ) -> WarcJobs {
         WarcJobs {
             name,
             reader,
@@ -316,7 +332,7 @@ impl Iterator for WarcJobs {
                     false,
                 ));
             };
-            let (content, charset) = match http_body(&block) {
+            let (content, charset) = match http_body(&block, self.limits.max_bytes) {
                 Ok(Some(b)) => b,
                 Ok(None) => {
                     self.tally.skip();
@@ -340,8 +356,9 @@ impl Iterator for WarcJobs {
 
 type HttpPage = (anyhow::Result<Vec<u8>>, Option<String>);
 
-/// The body and charset of an HTTP response holding HTML; `None` for anything else.
-fn http_body(raw: &[u8]) -> anyhow::Result<Option<HttpPage>> {
+/// The body and charset of an HTTP response holding HTML, its content encoding undone
+/// (at most `limit` bytes of it); `None` for anything else.
+fn http_body(raw: &[u8], limit: usize) -> anyhow::Result<Option<HttpPage>> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
     let head_len = match resp.parse(raw) {
@@ -371,7 +388,47 @@ fn http_body(raw: &[u8]) -> anyhow::Result<Option<HttpPage>> {
     } else {
         Ok(body.to_vec())
     };
+    let encoding = header("content-encoding").unwrap_or_default();
+    let body = body.and_then(|b| content_decoded(b, &encoding, limit));
     Ok(Some((body, charset)))
+}
+
+/// `body` with its HTTP `Content-Encoding` undone (the codings in the order applied,
+/// undone last first), each step producing at most `limit` bytes.
+fn content_decoded(body: Vec<u8>, encoding: &str, limit: usize) -> anyhow::Result<Vec<u8>> {
+    let mut out = body;
+    let codings = encoding
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && *c != "identity");
+    for coding in codings.rev() {
+        let reader: Box<dyn Read + '_> = match coding {
+            "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(&out[..])),
+            // zlib-wrapped, as the standard says, or raw deflate, as some servers send
+            "deflate"
+                if out.len() >= 2
+                    && out[0] & 0x0f == 8
+                    && u16::from_be_bytes([out[0], out[1]]).is_multiple_of(31) =>
+            {
+                Box::new(flate2::read::ZlibDecoder::new(&out[..]))
+            }
+            "deflate" => Box::new(flate2::read::DeflateDecoder::new(&out[..])),
+            "br" => Box::new(brotli_decompressor::Decompressor::new(&out[..], 4096)),
+            other => anyhow::bail!(
+                "its Content-Encoding {other:?} is not one chaff decodes (gzip, deflate, br)"
+            ),
+        };
+        let mut decoded = Vec::new();
+        reader
+            .take(limit as u64 + 1)
+            .read_to_end(&mut decoded)
+            .with_context(|| format!("cannot undo its Content-Encoding {coding}"))?;
+        if decoded.len() > limit {
+            return Err(chaff_extract::Error::PageTooLarge { size: None, limit }.into());
+        }
+        out = decoded;
+    }
+    Ok(out)
 }
 
 /// Undo HTTP chunked transfer encoding.
@@ -413,9 +470,9 @@ struct JsonlPage {
 
 fn jsonl_jobs(
     name: String,
-    mut r: Box<dyn BufRead>,
+    mut r: Box<dyn BufRead + Send>,
     limits: PageLimits,
-) -> impl Iterator<Item = Job> {
+) -> impl Iterator<Item = Job> + Send {
     // a line holds a page escaped as JSON: up to twice the page limit
     let bound = limits.max_bytes.saturating_mul(2);
     let mut failed = false;
@@ -474,4 +531,159 @@ fn jsonl_jobs(
             }
         })
     })
+}
+
+/// Properties over damaged streams: no WARC file or JSONL stream, however broken, makes
+/// the readers panic or loop; each page they yield reads or fails with an error.
+/// `scripts/fuzz.sh` runs them for long.
+#[cfg(test)]
+mod properties {
+    use std::io::{Cursor, Write};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Cases per property: `PROPTEST_CASES` when set (for long fuzzing runs), else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn limits() -> PageLimits {
+        PageLimits {
+            max_bytes: 4096,
+            max_blocks: 500,
+        }
+    }
+
+    fn record(kind: &str, headers: &str, block: &[u8]) -> Vec<u8> {
+        let mut r = format!(
+            "WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:x>\r\n\
+             WARC-Target-URI: http://a.example/\r\n{headers}Content-Length: {}\r\n\r\n",
+            block.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(block);
+        r.extend_from_slice(b"\r\n\r\n");
+        r
+    }
+
+    /// A WARC file of the kinds of record crawls hold: metadata, a request, responses
+    /// plain, chunked and gzip-encoded, and one that is not HTML.
+    fn sample_warc() -> Vec<u8> {
+        let http = "application/http; msgtype=response\r\n";
+        let ct = |c: &str| format!("Content-Type: {c}");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"<p>Compressed story text of a page.</p>")
+            .unwrap();
+        let gz = gz.finish().unwrap();
+        let mut gz_http =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"
+                .to_vec();
+        gz_http.extend(gz);
+        [
+            record("warcinfo", &ct("application/warc-fields\r\n"), b"software: x\r\n"),
+            record("request", &ct(http), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+            record(
+                "response",
+                &ct(http),
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><title>T</title><p>A story paragraph.</p><ul><li>one<li>two</ul>",
+            ),
+            record(
+                "response",
+                &ct(http),
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n<p>Chunked text\r\n5\r\n here\r\n0\r\n\r\n",
+            ),
+            record("response", &ct(http), &gz_http),
+            record(
+                "response",
+                &ct(http),
+                b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+            ),
+        ]
+        .concat()
+    }
+
+    fn sample_jsonl() -> Vec<u8> {
+        concat!(
+            r#"{"id": 1, "url": "http://a.example/", "html": "<p>One page of a stream.</p>"}"#,
+            "\n",
+            r#"{"id": "two", "text": "A plain-text page\nof two lines"}"#,
+            "\n",
+            r#"{"file": "x.html", "article": "x.txt"}"#,
+            "\n\n",
+            r#"{"html": "<title>Unclosed <b>title"}"#,
+            "\n",
+        )
+        .as_bytes()
+        .to_vec()
+    }
+
+    /// `bytes` with each edit made: (where, byte, 0 set / 1 insert / 2 delete).
+    fn damaged(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8, u8)]) -> Vec<u8> {
+        for (at, byte, kind) in edits {
+            if bytes.is_empty() {
+                bytes.push(*byte);
+                continue;
+            }
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] = *byte,
+                1 => bytes.insert(i, *byte),
+                _ => {
+                    bytes.remove(i);
+                }
+            }
+        }
+        bytes
+    }
+
+    fn read_all(jobs: impl Iterator<Item = Job>) {
+        for mut job in jobs.take(1000) {
+            let _ = job.page(limits());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(64)))]
+
+        #[test]
+        fn damaged_warc_streams_never_panic(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 0..24),
+            tail in prop::collection::vec(any::<u8>(), 0..48),
+        ) {
+            let mut bytes = damaged(sample_warc(), &edits);
+            bytes.extend(tail);
+            let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(bytes));
+            read_all(WarcJobs::new("fuzz".into(), reader, limits(), Tally::default()));
+        }
+
+        #[test]
+        fn damaged_jsonl_streams_never_panic(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 0..24),
+            tail in prop::collection::vec(any::<u8>(), 0..48),
+        ) {
+            let mut bytes = damaged(sample_jsonl(), &edits);
+            bytes.extend(tail);
+            let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(bytes));
+            read_all(jsonl_jobs("fuzz".into(), reader, limits()));
+        }
+    }
+
+    #[test]
+    fn the_samples_read_as_pages() {
+        let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(sample_warc()));
+        let pages: Vec<Page> = WarcJobs::new("w".into(), reader, limits(), Tally::default())
+            .map(|mut j| j.page(limits()).unwrap())
+            .collect();
+        assert_eq!(pages.len(), 3, "three HTML responses");
+        let reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(sample_jsonl()));
+        let ok = jsonl_jobs("j".into(), reader, limits())
+            .filter_map(|mut j| j.page(limits()).ok())
+            .count();
+        assert_eq!(ok, 3);
+    }
 }

@@ -33,9 +33,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // a closed pipe (e.g. `chaff classify ... | head`) is not an error
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("chaff: error: {}", one_line(&e));
@@ -44,8 +42,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error and its causes on one line.
-fn one_line(e: &anyhow::Error) -> String {
+/// Whether the error is a closed pipe, as an I/O error or inside a JSON writer's.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                c.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// An error and its causes on one line, with the flag that raises a limit it hit.
+pub fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
         let s = cause.to_string();
@@ -53,7 +64,45 @@ fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    parts.join(": ").replace('\n', " ")
+    let hint = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<chaff_extract::Error>()? {
+            chaff_extract::Error::PageTooLarge { .. } => Some(" (raise it with --max-page-bytes)"),
+            chaff_extract::Error::TooManyBlocks { .. } => Some(" (raise it with --max-blocks)"),
+            _ => None,
+        })
+        .unwrap_or_default();
+    printable(&(parts.join(": ") + hint))
+}
+
+/// `s` with control characters (a newline, an escape sequence, a bell) shown escaped, so
+/// that text from a page or a file name can neither forge lines nor reach the terminal.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A file name as chaff prints it: valid UTF-8 as it is, each byte that is not shown as
+/// `\xNN`, control characters escaped: two names differ in print when they differ.
+pub fn file_name(p: &std::path::Path) -> String {
+    let mut out = String::new();
+    for chunk in p.as_os_str().as_encoded_bytes().utf8_chunks() {
+        out.push_str(&printable(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Load the model named by `--model`, or the embedded default, with the page rules

@@ -33,10 +33,7 @@ pub fn gunzip_if_needed(bytes: Vec<u8>, limit: usize) -> Result<Vec<u8>> {
         .read_to_end(&mut out)
         .map_err(Error::Gzip)?;
     if out.len() > limit {
-        return Err(Error::PageTooLarge {
-            size: out.len(),
-            limit,
-        });
+        return Err(Error::PageTooLarge { size: None, limit });
     }
     Ok(out)
 }

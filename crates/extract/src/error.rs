@@ -3,16 +3,18 @@
 pub enum Error {
     /// The page is larger than the configured limit.
     #[error(
-        "page is {size} bytes, over the limit of {limit} bytes (raise it with --max-page-bytes)"
+        "page is {}over the limit of {limit} bytes",
+        size.map(|s| format!("{s} bytes, ")).unwrap_or_default()
     )]
     PageTooLarge {
-        /// Size of the page in bytes.
-        size: usize,
+        /// Size of the page in bytes, when it is known (a stream or a compressed page is
+        /// read only up to the limit).
+        size: Option<u64>,
         /// The limit in force.
         limit: usize,
     },
     /// The page has more blocks than the configured limit.
-    #[error("page has more than {limit} blocks (raise the limit with --max-blocks)")]
+    #[error("page has more than {limit} blocks")]
     TooManyBlocks {
         /// The limit in force.
         limit: usize,

@@ -134,7 +134,7 @@ impl Default for PageLimits {
     fn default() -> Self {
         PageLimits {
             max_bytes: 64 << 20,
-            max_blocks: 200_000,
+            max_blocks: 50_000,
         }
     }
 }
@@ -350,7 +350,7 @@ pub const MAX_PATH_DEPTH: usize = 64;
 fn check_size(size: usize, limits: PageLimits) -> Result<()> {
     if size > limits.max_bytes {
         return Err(Error::PageTooLarge {
-            size,
+            size: Some(size as u64),
             limit: limits.max_bytes,
         });
     }

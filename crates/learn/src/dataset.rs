@@ -180,7 +180,7 @@ fn list(root: &Path) -> Result<(Vec<Entry>, Vec<Error>)> {
         return Err(Error::dataset(root, "not a folder"));
     }
     if !manifest.exists() {
-        return list_folder(root).map(|e| (e, Vec::new()));
+        return Ok(list_folder(root));
     }
     let text = std::fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
     let mut entries = Vec::new();
@@ -286,20 +286,30 @@ fn is_page_file(p: &Path) -> bool {
     name.ends_with(".html") || name.ends_with(".htm")
 }
 
-fn list_folder(root: &Path) -> Result<Vec<Entry>> {
+/// The labelled pages of a folder without a manifest, and each entry that could not be
+/// listed (a dangling link, a loop, an unreadable folder), which leaves out that entry
+/// alone.
+fn list_folder(root: &Path) -> (Vec<Entry>, Vec<Error>) {
     let mut files = Vec::new();
+    let mut failures = Vec::new();
     // follow links, with walkdir's loop detection; name order within each folder
     for entry in walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
     {
-        let entry = entry.map_err(|e| Error::dataset(root, e.to_string()))?;
-        if entry.file_type().is_file() && is_page_file(entry.path()) {
-            files.push(entry.into_path());
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && is_page_file(entry.path()) => {
+                files.push(entry.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let at = e.path().unwrap_or(root).to_path_buf();
+                failures.push(Error::dataset(at, e.to_string()));
+            }
         }
     }
     files.sort();
-    Ok(files
+    let entries = files
         .into_iter()
         .map(|p| {
             let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
@@ -316,7 +326,8 @@ fn list_folder(root: &Path) -> Result<Vec<Entry>> {
                 outlet,
             }
         })
-        .collect())
+        .collect();
+    (entries, failures)
 }
 
 /// A page's gold article text, decoded as a plain-text page is
