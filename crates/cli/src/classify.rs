@@ -17,6 +17,12 @@ use crate::input::{expand, jobs, Job, Tally};
 /// peaked at 60 MiB on one core where 32 a batch peaked at 65, within 2% of the speed
 /// (BENCHMARKS.md).
 const PAGES_PER_THREAD: usize = 4;
+/// Pages of more blocks than this are classified one at a time, whatever the threads:
+/// their feature rows take most of the memory (836 columns a block), so the peak is one
+/// such page and the threads' small ones, not one large page per thread.
+const LARGE_PAGE_BLOCKS: usize = 5_000;
+/// Held while a large page is classified.
+static LARGE_PAGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[derive(Serialize)]
 struct BlockOut<'a> {
@@ -216,6 +222,8 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                 .par_iter_mut()
                 .map(|job| {
                     let page = job.page(limits)?;
+                    let _one_at_a_time = (page.blocks.len() > LARGE_PAGE_BLOCKS)
+                        .then(|| LARGE_PAGE.lock().unwrap_or_else(|e| e.into_inner()));
                     let preds = classify_page(&model, &page, job.plain_text);
                     render(&args, job, &page, &preds)
                 })
