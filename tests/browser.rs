@@ -24,7 +24,7 @@ fn chromium() -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "Chromium is missing under CI: .ci/run installs it"
         );
-        eprintln!("SKIPPED: Chromium is not installed (apt-get install chromium), so this test did not run");
+        skip("Chromium is not installed (apt-get install chromium), so this test did not run");
     }
     found
 }

@@ -297,3 +297,124 @@ fn seed_page_gets_its_labels() {
     let accuracy = right as f64 / matched as f64;
     assert!(accuracy >= 0.9, "seed page word accuracy {accuracy:.3}");
 }
+
+/// Text comes out as people search it: soft hyphens and zero-width spaces out, Unicode
+/// normalisation form C; `--raw-text` keeps it as the page has it.
+#[test]
+fn text_comes_out_searchable_and_raw_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("de.html");
+    // "Während" with a soft hyphen and the umlaut as a combining mark
+    let raw = "Wa\u{308}h\u{ad}rend der Sitzung beschloss der Rat\u{200b} eine neue Bru\u{308}cke.";
+    std::fs::write(&page, format!("<html><body><p>{raw}</p></body></html>")).unwrap();
+    for args in [
+        &["--format", "jsonl"][..],
+        &["--extract", "article"][..],
+        &["--format", "pages"][..],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
+            .current_dir(root())
+            .arg("classify")
+            .args(args)
+            .arg(&page)
+            .output()
+            .unwrap();
+        let out = stdout(&o);
+        assert!(out.contains("Während der Sitzung"), "{args:?}: {out}");
+        assert!(
+            out.contains("Brücke") && !out.contains('\u{ad}'),
+            "{args:?}: {out}"
+        );
+    }
+    let o = chaff!("classify", "--format", "jsonl", "--raw-text", &page);
+    assert_eq!(jsonl(&o)[0]["text"], raw);
+}
+
+/// `--extract` takes any labels; with several pages each page's text is headed by its
+/// name, and `--format jsonl` gives one object per page.
+#[test]
+fn extract_any_labels_page_by_page() {
+    let pages = ["datasets/mini/gazette.html", "datasets/mini/techbyte.html"];
+    let o = chaff!(
+        "classify",
+        "--extract",
+        "directory,copyright",
+        pages[0],
+        pages[1]
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let heads: Vec<&str> = out.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(
+        heads,
+        [
+            "== datasets/mini/gazette.html",
+            "== datasets/mini/techbyte.html"
+        ]
+    );
+    let o = chaff!(
+        "classify",
+        "--extract",
+        "directory,copyright",
+        "--format",
+        "jsonl",
+        pages[0],
+        pages[1]
+    );
+    let rows = jsonl(&o);
+    assert_eq!(rows.len(), 2);
+    for (row, page) in rows.iter().zip(pages) {
+        assert_eq!(row["file"], page);
+        assert_eq!(row["labels"], serde_json::json!(["directory", "copyright"]));
+        assert!(
+            row["title"].is_string() && row["words"].as_u64().unwrap() > 0,
+            "{row}"
+        );
+    }
+    // one page alone: its text only, as before
+    let o = chaff!("classify", "--extract", "article", pages[0]);
+    assert!(!stdout(&o).starts_with("== "), "{}", stdout(&o));
+    let o = chaff!("classify", "--extract", "nonsense", pages[0]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `--format html` of several pages: refused on stdout, one file per page with --out.
+#[test]
+fn html_of_several_pages_goes_to_a_folder() {
+    let o = chaff!("classify", "--format", "html", "datasets/mini");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out DIR"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("labelled");
+    let o = chaff!(
+        "classify",
+        "--format",
+        "html",
+        "--out",
+        &out,
+        "datasets/mini"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "00001-dailyplanet.html",
+            "00002-gazette.html",
+            "00003-techbyte.html",
+            "00004-valleyherald.html"
+        ]
+    );
+    let first = std::fs::read_to_string(out.join(&files[0])).unwrap();
+    assert!(first.contains("data-block-label="), "{first}");
+    assert_eq!(
+        stdout(&o).lines().count(),
+        4,
+        "a line per page: its name and file"
+    );
+}

@@ -377,7 +377,7 @@ fn reference_python() -> Option<String> {
             return Some(py);
         }
     }
-    eprintln!("SKIPPED: no Python with html5lib, lxml, resiliparse and chardet (see .ci/run), so the reference scorer did not run");
+    skip("no Python with html5lib, lxml, resiliparse and chardet (see .ci/run), so the reference scorer did not run");
     None
 }
 

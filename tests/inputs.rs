@@ -89,7 +89,7 @@ fn a_dataset_folder_is_its_pages_and_a_web_address_is_refused() {
     assert!(files[0].ends_with("a.html") && files[1].ends_with("notes.txt"));
     let err = stderr(&o);
     assert!(
-        err.contains("left out 1 dataset manifest(s) and the 2 gold text(s)"),
+        err.contains("left out 1 dataset manifest and 2 gold texts they name"),
         "{err}"
     );
     // named on its own, a manifest is refused as a whole, and the next input is read
@@ -107,7 +107,7 @@ fn a_dataset_folder_is_its_pages_and_a_web_address_is_refused() {
         err.contains("manifest.jsonl: a dataset manifest, not pages"),
         "{err}"
     );
-    assert!(err.contains("1 pages classified, 1 failed"), "{err}");
+    assert!(err.contains("1 page classified, 1 failed"), "{err}");
     // a manifest line in a page stream of another name says what it is
     let labels = dir.path().join("labels.jsonl");
     std::fs::write(&labels, r#"{"id": "b", "file": "b.html"}"#).unwrap();
@@ -137,7 +137,7 @@ fn a_dataset_folder_is_its_pages_and_a_web_address_is_refused() {
         err.contains("https://news.example/story.html: chaff reads files, not web addresses"),
         "{err}"
     );
-    assert!(err.contains("1 pages classified, 1 failed"), "{err}");
+    assert!(err.contains("1 page classified, 1 failed"), "{err}");
 }
 
 fn warc_record(kind: &str, id: &str, uri: &str, content_type: &str, block: &[u8]) -> Vec<u8> {
@@ -344,13 +344,13 @@ fn spark_map_stage_returns_every_page_once() {
     let python = std::env::var("CHAFF_PYTHON").unwrap_or_else(|_| "python3".into());
     let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
     if !has(Command::new("java").arg("-version")) {
-        eprintln!("SKIPPED: no Java, so the Spark example did not run");
+        skip("no Java, so the Spark example did not run");
         return;
     }
     if !has(Command::new(&python).args(["-c", "import pyspark"])) {
-        eprintln!(
-            "SKIPPED: {python} has no pyspark (see .ci/run), so the Spark example did not run"
-        );
+        skip(&format!(
+            "{python} has no pyspark (see .ci/run), so the Spark example did not run"
+        ));
         return;
     }
     let o = Command::new(&python)

@@ -328,3 +328,28 @@ fn train_reports_unusable_pages_and_still_writes() {
     );
     assert!(out.exists());
 }
+
+/// Without a terminal, long work still says where it is: a line per stage.
+#[test]
+fn train_reports_its_stages_to_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = chaff!(
+        "train",
+        "--data",
+        "datasets/mini",
+        "--out",
+        dir.path().join("m.json"),
+        "--learner",
+        "logistic"
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for stage in [
+        "reading pages",
+        "training: first stage",
+        "training: context stage",
+    ] {
+        assert!(err.contains(stage), "no line for {stage}: {err}");
+    }
+    assert!(err.lines().all(|l| l.starts_with("chaff: ")), "{err}");
+}

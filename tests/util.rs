@@ -42,12 +42,32 @@ pub const LABELS: [&str; 6] = [
     "other",
 ];
 
+/// Say that (part of) the running test did not run and why: on stderr, and as a line
+/// of `skipped-tests.txt` in cargo's scratch folder, which `.ci/run` prints at the end
+/// so that a log shows what did not run (cargo shows a skipped test as `ok`).
+pub fn skip(why: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    eprintln!("SKIPPED: {test}: {why}");
+    let list = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(list)
+    {
+        use std::io::Write;
+        let _ = writeln!(f, "{test}: {why}");
+    }
+}
+
 pub fn shared_corpus() -> Option<PathBuf> {
     let p = root().join("../shared/corpus");
     if p.join("labelled/manifest.jsonl").exists() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: ../shared/corpus is absent, so this test did not run");
+        skip("../shared/corpus is absent, so this test did not run");
         None
     }
 }

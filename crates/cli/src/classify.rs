@@ -1,7 +1,9 @@
 //! `chaff classify`: label the blocks of pages, in parallel, printing in input order.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use chaff_extract::write::{write_html, HtmlOptions};
 use chaff_extract::{Label, Page};
@@ -9,8 +11,9 @@ use chaff_learn::{Model, PageFeatures, Prediction};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::flags::{ClassifyArgs, Extract, Format};
+use crate::flags::{ClassifyArgs, Format};
 use crate::input::{expand, jobs, Job, Tally};
+use crate::progress::{count, Progress};
 
 /// Pages handled per parallel batch, per thread: bounds memory however many pages there
 /// are. A batch holds its pages' bytes and rendered output until it is printed; 4 a thread
@@ -78,18 +81,79 @@ pub fn classify_page(model: &Model, page: &Page, plain_text: bool) -> Vec<Predic
     model.predict(&PageFeatures::of_page(page), plain_text)
 }
 
+/// One page's text of the labels asked for, as `--extract --format jsonl` prints it.
+#[derive(Serialize)]
+struct ExtractOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warc_record_id: Option<&'a str>,
+    title: std::borrow::Cow<'a, str>,
+    labels: Vec<Label>,
+    text: String,
+    words: usize,
+}
+
+/// How one run prints its pages, settled before any is read.
+struct Output {
+    /// The labels of `--extract`, none for all blocks.
+    extract: Vec<Label>,
+    /// Whether several pages may come, so that each page's text gets a heading.
+    several: bool,
+}
+
+impl Output {
+    /// `text` as printed: searchable, unless `--raw-text`.
+    fn text<'t>(&self, args: &ClassifyArgs, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if args.raw_text {
+            text.into()
+        } else {
+            chaff_extract::text::searchable(text)
+        }
+    }
+}
+
 fn render(
     args: &ClassifyArgs,
+    output: &Output,
     job: &Job,
     page: &Page,
     preds: &[Prediction],
 ) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let name = job.name.as_str();
-    if let Some(Extract::Article) = args.extract {
-        for (b, p) in page.blocks.iter().zip(preds) {
-            if p.label == Label::Article {
-                writeln!(out, "{}", crate::printable(&b.text))?;
+    let text = |t| output.text(args, t);
+    if !output.extract.is_empty() {
+        let lines: Vec<std::borrow::Cow<str>> = page
+            .blocks
+            .iter()
+            .zip(preds)
+            .filter(|(_, p)| output.extract.contains(&p.label))
+            .map(|(b, _)| text(&b.text))
+            .collect();
+        if args.format == Format::Jsonl {
+            let joined = lines.join("\n");
+            let row = ExtractOut {
+                id: job.id.as_ref(),
+                file: name,
+                url: job.url.as_deref(),
+                warc_record_id: job.warc_record_id.as_deref(),
+                title: text(&page.title),
+                labels: output.extract.clone(),
+                words: chaff_extract::text::word_count(&joined),
+                text: joined,
+            };
+            serde_json::to_writer(&mut out, &row)?;
+            out.push(b'\n');
+        } else {
+            if output.several {
+                writeln!(out, "== {name}")?;
+            }
+            for line in lines {
+                writeln!(out, "{}", crate::printable(&line))?;
             }
         }
         return Ok(out);
@@ -98,15 +162,16 @@ fn render(
         Format::Human => {
             writeln!(out, "== {name}")?;
             for (b, p) in page.blocks.iter().zip(preds) {
-                let text = crate::printable(&b.text.chars().take(100).collect::<String>());
-                let more = if b.text.chars().count() > 100 {
+                let shown = text(&b.text);
+                let short = crate::printable(&shown.chars().take(100).collect::<String>());
+                let more = if shown.chars().count() > 100 {
                     "…"
                 } else {
                     ""
                 };
                 writeln!(
                     out,
-                    "{:<9} {:.2}  {text}{more}",
+                    "{:<9} {:.2}  {short}{more}",
                     p.label.as_str(),
                     p.confidence
                 )?;
@@ -126,28 +191,29 @@ fn render(
                     probabilities: Probabilities(p.probabilities),
                     words: b.words,
                     path,
-                    text: &b.text,
+                    text: &text(&b.text),
                 };
                 serde_json::to_writer(&mut out, &row)?;
                 out.push(b'\n');
             }
         }
         Format::Pages => {
+            let texts: Vec<std::borrow::Cow<str>> =
+                page.blocks.iter().map(|b| text(&b.text)).collect();
             let row = PageOut {
                 id: job.id.as_ref(),
                 file: name,
                 url: job.url.as_deref(),
                 warc_record_id: job.warc_record_id.as_deref(),
-                blocks: page
-                    .blocks
+                blocks: texts
                     .iter()
                     .zip(preds)
                     .enumerate()
-                    .map(|(i, (b, p))| PageBlock {
+                    .map(|(i, (t, p))| PageBlock {
                         index: i,
                         label: p.label,
                         confidence: p.confidence,
-                        text: &b.text,
+                        text: t,
                     })
                     .collect(),
             };
@@ -170,22 +236,80 @@ fn render(
     Ok(out)
 }
 
+/// The file `--out DIR` gets for the `index`th page (from 1) named `name`: the index,
+/// then the name's last part in letters, digits, `.`, `-` and `_`.
+fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::PathBuf {
+    let last = name.rsplit(['/', ' ']).next().unwrap_or("page");
+    let safe: String = last
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let stem = safe
+        .trim_end_matches(".gz")
+        .trim_end_matches(".html")
+        .trim_end_matches(".htm");
+    dir.join(format!("{index:05}-{stem}.html"))
+}
+
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     if args.overlay && args.format != Format::Html {
         anyhow::bail!("--overlay goes with --format html");
     }
+    if !args.extract.is_empty() && !matches!(args.format, Format::Human | Format::Jsonl) {
+        anyhow::bail!("--extract goes with --format human (text) or jsonl (an object per page)");
+    }
+    if args.out.is_some() && args.format != Format::Html {
+        anyhow::bail!("--out DIR goes with --format html (a file per page)");
+    }
+    let inputs = expand(&args.paths);
+    let several = inputs.files.len() > 1
+        || inputs
+            .files
+            .iter()
+            .any(|f| crate::input::holds_several(f, args.input));
+    if args.format == Format::Html && several && args.out.is_none() {
+        anyhow::bail!(
+            "--format html writes one page to stdout, and these inputs hold several: \
+             give --out DIR for a file per page"
+        );
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot make the folder for --out", dir.display()))?;
+        crate::train::check_writable(&dir.join("page.html"))?;
+    }
     let model = crate::load_model(args.model.as_deref(), &args.decision)?;
     let limits = args.limits.limits();
-    let inputs = expand(&args.paths);
+    let output = Output {
+        extract: args.extract.iter().map(|&l| l.into()).collect(),
+        several,
+    };
     let mut failed = inputs.problems.len();
     for p in &inputs.problems {
         eprintln!("chaff: {p}");
     }
     if inputs.manifests > 0 {
         eprintln!(
-            "chaff: left out {} dataset manifest(s) and the {} gold text(s) they name: \
-             they are not pages (eval --data scores a dataset)",
-            inputs.manifests, inputs.gold_texts
+            "chaff: left out {} and {}: they are not pages (eval --data scores a dataset)",
+            count(inputs.manifests, "dataset manifest", "dataset manifests"),
+            count(
+                inputs.gold_texts,
+                "gold text it names",
+                "gold texts they name"
+            ),
+        );
+    }
+    if args.paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
+        eprintln!(
+            "chaff: reading a page from stdin (end it with Ctrl-D; give files or folders \
+             to classify those)"
         );
     }
     let files = inputs.files;
@@ -195,6 +319,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut done = 0usize;
+    let mut progress = Progress::new("pages");
     let tally = Tally::default();
     let chunk = PAGES_PER_THREAD * pool.current_num_threads();
     // the inputs are read on a thread of their own, a batch ahead at most: a batch is
@@ -225,25 +350,35 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                     let _one_at_a_time = (page.blocks.len() > LARGE_PAGE_BLOCKS)
                         .then(|| LARGE_PAGE.lock().unwrap_or_else(|e| e.into_inner()));
                     let preds = classify_page(&model, &page, job.plain_text);
-                    render(&args, job, &page, &preds)
+                    render(&args, &output, job, &page, &preds)
                 })
                 .collect()
         });
         for (job, r) in batch.iter().zip(results) {
             match r {
                 Ok(bytes) => {
-                    out.write_all(&bytes)?;
                     done += 1;
+                    match &args.out {
+                        Some(dir) => {
+                            let file = page_file(dir, done, &job.name);
+                            std::fs::write(&file, &bytes)
+                                .with_context(|| format!("{}: cannot write", file.display()))?;
+                            writeln!(out, "{}\t{}", job.name, file.display())?;
+                        }
+                        None => out.write_all(&bytes)?,
+                    }
                 }
                 Err(e) => {
                     failed += 1;
                     out.flush()?;
-                    eprintln!("chaff: {}: {}", job.name, crate::one_line(&e));
+                    progress.say(&format!("chaff: {}: {}", job.name, crate::one_line(&e)));
                 }
             }
         }
         out.flush()?;
+        progress.add(batch.len());
     }
+    progress.finish();
     // the reader ends with its inputs (or, when the loop above ended early, when it
     // finds nobody left to send to)
     drop(pages);
@@ -252,10 +387,17 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         .map_err(|_| anyhow::anyhow!("the input reader failed"))?;
     let skipped = tally.skipped_records();
     if skipped > 0 {
-        eprintln!("chaff: skipped {skipped} WARC records that are not HTML responses");
+        eprintln!(
+            "chaff: skipped {} that {} not HTML responses",
+            count(skipped, "WARC record", "WARC records"),
+            if skipped == 1 { "is" } else { "are" }
+        );
     }
     if failed > 0 {
-        eprintln!("chaff: {done} pages classified, {failed} failed");
+        eprintln!(
+            "chaff: {} classified, {failed} failed",
+            count(done, "page", "pages")
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -148,7 +148,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     // both failures are reported: the pages not read, then the refused comparison
     if failed > 0 {
-        eprintln!("chaff: {failed} pages could not be read and were not scored (see above)");
+        eprintln!(
+            "chaff: {} could not be read and {} not scored (see above)",
+            crate::progress::count(failed, "page", "pages"),
+            if failed == 1 { "was" } else { "were" }
+        );
     }
     if let Some(e) = refused {
         return Err(e);
@@ -229,8 +233,8 @@ fn print_report(r: &EvalReport, errors: usize, against: Option<&Path>) {
         );
         println!(
             "  a temperature of {:.3} (times the model's --confidence-temperature) fits \
-             these blocks best; fitted on the other outlets, each fifth of them would get \
-             an error of {:.3}",
+             these blocks best; fitted on the others' blocks, each of five groups of \
+             outlets would get an error of {:.3}",
             c.temperature, c.ece_tempered_held_out
         );
     }

@@ -75,10 +75,35 @@ pub enum Format {
     Pages,
 }
 
+/// A label, as flags name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Extract {
-    /// Print only the article text.
+pub enum LabelArg {
+    /// Main content: headline, standfirst, body, captions.
     Article,
+    /// Links and teasers related to the page's story.
+    Related,
+    /// Recent or popular stories, not related to this one.
+    Recent,
+    /// Site navigation, sections, menus.
+    Directory,
+    /// Copyright and legal lines.
+    Copyright,
+    /// Everything else: ads, comments, share buttons, forms.
+    Other,
+}
+
+impl From<LabelArg> for chaff_extract::Label {
+    fn from(l: LabelArg) -> Self {
+        use chaff_extract::Label;
+        match l {
+            LabelArg::Article => Label::Article,
+            LabelArg::Related => Label::Related,
+            LabelArg::Recent => Label::Recent,
+            LabelArg::Directory => Label::Directory,
+            LabelArg::Copyright => Label::Copyright,
+            LabelArg::Other => Label::Other,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -94,9 +119,25 @@ pub struct ClassifyArgs {
     /// colour, with scripts, event handlers and external loads removed.
     #[arg(long)]
     pub overlay: bool,
-    /// Print only the text of blocks with this label.
-    #[arg(long, value_enum, conflicts_with = "format")]
-    pub extract: Option<Extract>,
+    /// Print only the text of blocks with these labels (`article`, or several:
+    /// `related,recent`), a block a line. With --format jsonl: one object per page with
+    /// its file, url, title, text and words. With several pages, each page's text
+    /// follows a line `== NAME`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LABEL[,LABEL...]",
+        value_delimiter = ','
+    )]
+    pub extract: Vec<LabelArg>,
+    /// Print text as the page has it: without it, soft hyphens and zero-width spaces are
+    /// taken out and text is in Unicode normalisation form C, as searches expect.
+    #[arg(long)]
+    pub raw_text: bool,
+    /// With --format html: write one file per page into this folder (needed when the
+    /// input holds several pages).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// How to read inputs.
     #[arg(long, value_enum, default_value_t = InputKind::Auto)]
     pub input: InputKind,

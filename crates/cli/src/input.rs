@@ -101,6 +101,11 @@ fn kind_of(p: &Path, kind: InputKind) -> InputKind {
     }
 }
 
+/// Whether an input file can hold several pages (a WARC file, a JSONL stream).
+pub fn holds_several(p: &Path, kind: InputKind) -> bool {
+    matches!(kind_of(p, kind), InputKind::Warc | InputKind::Jsonl)
+}
+
 fn looks_like_url(p: &Path) -> bool {
     let name = lower_name(p);
     name.starts_with("http://") || name.starts_with("https://")

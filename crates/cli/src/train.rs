@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chaff_learn::{Dataset, Model, ModelParams, PageRules};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::flags::{JoinArgs, TrainArgs};
+use crate::progress::{count, Progress};
 
 /// Load every dataset folder, reporting pages that cannot be used; returns the dataset and
 /// the number of failures.
@@ -39,9 +39,6 @@ pub fn load_data(
 
 pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
-    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     // options first: a bad one is reported before any page is read
     let params = args
         .learner
@@ -54,20 +51,20 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .map_err(crate::flags::flag_error)?;
     let rules = args.decision.apply(PageRules::default())?;
     check_writable(&args.out)?;
-    spinner.set_message("reading pages");
+    let progress = Progress::new("pages");
+    progress.stage("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
     let n = data.labelled().count();
-    spinner.set_message(format!(
-        "training on {n} pages from {} outlets",
-        data.outlets().len()
+    progress.stage(&format!(
+        "training on {} from {}",
+        count(n, "page", "pages"),
+        count(data.outlets().len(), "outlet", "outlets")
     ));
     let model = params
-        .fit(&data, &|step| {
-            spinner.set_message(format!("training: {step}"))
-        })?
+        .fit(&data, &|step| progress.stage(&format!("training: {step}")))?
         .with_rules(rules)?;
     model.save(&args.out)?;
-    spinner.finish_and_clear();
+    progress.finish();
     eprintln!(
         "chaff: wrote {} ({} pages, {} blocks, {} outlets) in {:.1}s",
         args.out.display(),
@@ -77,7 +74,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         start.elapsed().as_secs_f64()
     );
     if failed > 0 {
-        eprintln!("chaff: {failed} pages could not be used (see above)");
+        eprintln!(
+            "chaff: {} could not be used (see above)",
+            count(failed, "page", "pages")
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,31 @@
 //! A word character is what Python's `\w` matches: a letter (Lu, Ll, Lt, Lm, Lo), a number
 //! (Nd, Nl, No) or `_`. Combining marks split words, exactly as in the reference scorer.
 
+use std::borrow::Cow;
+
 use unicode_general_category::{get_general_category, GeneralCategory as G};
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// Characters that are invisible in a text and split the word a search looks for: the
+/// soft hyphen, the zero-width space, the word joiner and the byte-order mark. The
+/// zero-width (non-)joiners stay: they shape Persian, Indic scripts and emoji.
+const INVISIBLE: [char; 4] = ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
+
+/// Text as people search it: without soft hyphens and zero-width spaces, in Unicode
+/// normalisation form C (`u` + combining diaeresis becomes `ü`). Borrowed when there is
+/// nothing to change.
+pub fn searchable(text: &str) -> Cow<'_, str> {
+    let invisible = text.contains(INVISIBLE);
+    if !invisible && is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter(|c| !INVISIBLE.contains(c))
+            .nfc()
+            .collect(),
+    )
+}
 
 /// Whether `c` is a word character in the sense of Python's `re` `\w`.
 pub fn is_word_char(c: char) -> bool {
@@ -54,6 +78,16 @@ pub fn collapse_whitespace(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn searchable_text_is_nfc_without_soft_hyphens() {
+        // "Wäh­rend" with a soft hyphen and the a-umlaut decomposed
+        let raw = "Wa\u{308}h\u{ad}rend\u{200b}er";
+        assert_eq!(searchable(raw), "Währender");
+        assert!(matches!(searchable("plain text"), Cow::Borrowed(_)));
+        // the zero-width non-joiner of Persian stays
+        assert_eq!(searchable("می\u{200c}خواهم"), "می\u{200c}خواهم");
+    }
 
     #[test]
     fn words_match_python_w() {

@@ -42,7 +42,41 @@ pub struct CueTable {
     /// The labels' shares of all training blocks, in [`Label::ALL`] order.
     prior: [f32; 6],
     /// Per group of [`GROUPS`]: token → smoothed label shares.
+    #[serde(deserialize_with = "groups_of_any_keys")]
     groups: Vec<BTreeMap<u32, [f32; 6]>>,
+}
+
+/// The groups as a model file holds them: JSON writes each token, a map key, as a string;
+/// MessagePack made from that JSON keeps the string. Either reads as the number.
+fn groups_of_any_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<BTreeMap<u32, [f32; 6]>>, D::Error> {
+    /// A token, as a number or as the string of one.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    struct Token(u32);
+    impl<'de> Deserialize<'de> for Token {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Token, D::Error> {
+            struct Visit;
+            impl serde::de::Visitor<'_> for Visit {
+                type Value = Token;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a token: a 32-bit number, or its decimal string")
+                }
+                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Token, E> {
+                    u32::try_from(v).map(Token).map_err(E::custom)
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Token, E> {
+                    v.parse().map(Token).map_err(E::custom)
+                }
+            }
+            d.deserialize_any(Visit)
+        }
+    }
+    let groups: Vec<BTreeMap<Token, [f32; 6]>> = Deserialize::deserialize(d)?;
+    Ok(groups
+        .into_iter()
+        .map(|g| g.into_iter().map(|(Token(t), s)| (t, s)).collect())
+        .collect())
 }
 
 impl CueTable {

@@ -73,6 +73,20 @@ struct Header {
     format_version: Option<u32>,
 }
 
+/// What is wrong with a file's format name and version, if anything.
+fn header_problem(format: Option<&str>, version: Option<u32>) -> Option<String> {
+    if format != Some(FORMAT) {
+        Some("not a chaff model file (no \"format\": \"chaff-model\")".to_string())
+    } else if version != Some(FORMAT_VERSION) {
+        Some(format!(
+            "model format version {version:?}, but this chaff reads version \
+             {FORMAT_VERSION}: retrain it with this chaff"
+        ))
+    } else {
+        None
+    }
+}
+
 impl Model {
     /// Serialise to JSON.
     pub fn to_json(&self) -> Result<String> {
@@ -134,8 +148,8 @@ impl Model {
         Model::from_bytes(&bytes, &path.display().to_string())
     }
 
-    /// Parse a model from bytes (JSON, or gzip-compressed JSON); `source_name` names it
-    /// in errors.
+    /// Parse a model from bytes (JSON, gzip-compressed JSON, or MessagePack of the same
+    /// structure, which loads several times faster); `source_name` names it in errors.
     pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Model> {
         let err = |message: String| Error::Model {
             source_name: source_name.to_string(),
@@ -153,18 +167,12 @@ impl Model {
         } else {
             bytes
         };
-        let header_problem = |format: Option<&str>, version: Option<u32>| {
-            if format != Some(FORMAT) {
-                Some("not a chaff model file (no \"format\": \"chaff-model\")".to_string())
-            } else if version != Some(FORMAT_VERSION) {
-                Some(format!(
-                    "model format version {version:?}, but this chaff reads version \
-                     {FORMAT_VERSION}: retrain it with this chaff"
-                ))
-            } else {
-                None
-            }
-        };
+        // MessagePack: a map (fixmap, map16 or map32) where JSON has `{`
+        if matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf)) {
+            let file: FileIn = rmp_serde::from_slice(bytes)
+                .map_err(|e| err(format!("malformed MessagePack model file: {e}")))?;
+            return Model::from_file(file).map_err(err);
+        }
         // one pass over the (large) file when it is good; a second, for the header, to
         // say what is wrong when it is not
         let file: FileIn = match serde_json::from_slice(bytes) {
@@ -179,26 +187,27 @@ impl Model {
                 .unwrap_or_else(|| format!("malformed model file: {e}"))));
             }
         };
+        Model::from_file(file).map_err(err)
+    }
+
+    /// The model a file holds, every part checked.
+    fn from_file(file: FileIn) -> std::result::Result<Model, String> {
         if let Some(problem) = header_problem(Some(&file.format), Some(file.format_version)) {
-            return Err(err(problem));
+            return Err(problem);
+        }
+        if file.labels != Label::ALL {
+            return Err("label set differs from this chaff's".into());
         }
         let model = Model {
             chaff_version: file.chaff_version,
             feature_schema: file.feature_schema,
             context_columns: file.context_columns,
-            params: file
-                .params
-                .training
-                .check()
-                .map_err(|e| err(e.to_string()))?,
-            rules: file.params.rules.check().map_err(|e| err(e.to_string()))?,
+            params: file.params.training.check().map_err(|e| e.to_string())?,
+            rules: file.params.rules.check().map_err(|e| e.to_string())?,
             training: file.training,
             members: file.members,
         };
-        if file.labels != Label::ALL {
-            return Err(err("label set differs from this chaff's".into()));
-        }
-        model.check_parts().map_err(err)?;
+        model.check_parts()?;
         Ok(model)
     }
 
