@@ -27,8 +27,9 @@ const LARGE_PAGE_BLOCKS: usize = 5_000;
 /// Held while a large page is classified.
 static LARGE_PAGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Where a page came from, as the JSONL outputs name it (the fields an input has).
 #[derive(Serialize)]
-struct BlockOut<'a> {
+struct Source<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
     file: &'a str,
@@ -36,6 +37,23 @@ struct BlockOut<'a> {
     url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warc_record_id: Option<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    fn of(job: &'a Job) -> Source<'a> {
+        Source {
+            id: job.id.as_ref(),
+            file: &job.name,
+            url: job.url.as_deref(),
+            warc_record_id: job.warc_record_id.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BlockOut<'a> {
+    #[serde(flatten)]
+    source: Source<'a>,
     index: usize,
     label: Label,
     confidence: f64,
@@ -84,13 +102,8 @@ pub fn classify_page(model: &Model, page: &Page, plain_text: bool) -> Vec<Predic
 /// One page's text of the labels asked for, as `--extract --format jsonl` prints it.
 #[derive(Serialize)]
 struct ExtractOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a serde_json::Value>,
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warc_record_id: Option<&'a str>,
+    #[serde(flatten)]
+    source: Source<'a>,
     title: std::borrow::Cow<'a, str>,
     labels: Vec<Label>,
     text: String,
@@ -137,10 +150,7 @@ fn render(
         if args.format == Format::Jsonl {
             let joined = lines.join("\n");
             let row = ExtractOut {
-                id: job.id.as_ref(),
-                file: name,
-                url: job.url.as_deref(),
-                warc_record_id: job.warc_record_id.as_deref(),
+                source: Source::of(job),
                 title: text(&page.title),
                 labels: output.extract.clone(),
                 words: chaff_extract::text::word_count(&joined),
@@ -181,10 +191,7 @@ fn render(
             let paths = page.paths();
             for (i, ((b, p), path)) in page.blocks.iter().zip(preds).zip(paths).enumerate() {
                 let row = BlockOut {
-                    id: job.id.as_ref(),
-                    file: name,
-                    url: job.url.as_deref(),
-                    warc_record_id: job.warc_record_id.as_deref(),
+                    source: Source::of(job),
                     index: i,
                     label: p.label,
                     confidence: p.confidence,
