@@ -220,7 +220,7 @@ fn features_prints_named_rows() {
 
 #[test]
 fn help_on_every_command() {
-    for cmd in ["classify", "train", "eval", "features"] {
+    for cmd in ["classify", "train", "eval", "features", "join", "model"] {
         let o = chaff!(cmd, "--help");
         assert!(o.status.success());
         assert!(stdout(&o).contains("Usage"));

@@ -353,3 +353,21 @@ fn train_reports_its_stages_to_a_log() {
     }
     assert!(err.lines().all(|l| l.starts_with("chaff: ")), "{err}");
 }
+
+/// `chaff model` says what a model is; `--json` gives the model file's form.
+#[test]
+fn model_shows_how_it_was_trained() {
+    let o = chaff!("model");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("members: 2 (seeds [42, 1042])"), "{out}");
+    assert!(out.contains("confidence temperature 0.85"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let model = mini_model(dir.path());
+    let o = chaff!("model", "--model", &model, "--json");
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(shown, file);
+    let o = chaff!("model", "--model", &model);
+    assert!(stdout(&o).contains("logistic regression"), "{}", stdout(&o));
+}

@@ -26,6 +26,18 @@ pub enum Command {
     Eval(EvalArgs),
     /// Print the feature rows of a page, for inspection.
     Features(FeaturesArgs),
+    /// Show what a model is: how it was trained, on what, and its page rules.
+    Model(ModelArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// Model file (default: the model embedded in chaff).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Print the whole model as JSON (the model file's form) instead of a summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How to read inputs.

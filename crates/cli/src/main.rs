@@ -12,6 +12,7 @@ mod flags;
 mod input;
 mod progress;
 mod records;
+mod show;
 mod train;
 
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         flags::Command::Join(a) => train::join(a),
         flags::Command::Eval(a) => evaluate::run(a),
         flags::Command::Features(a) => features::run(a),
+        flags::Command::Model(a) => show::run(a),
     };
     match result {
         Ok(code) => code,
