@@ -583,3 +583,31 @@ fn a_page_over_the_limit_is_reported_with_its_size() {
         stderr(&o)
     );
 }
+
+/// Without a terminal, classify says how far it is: a line every 1,000 pages.
+#[test]
+fn a_long_classify_reports_progress_to_a_log() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
+        .current_dir(root())
+        .args(["classify", "--input", "jsonl", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        for i in 0..1000 {
+            writeln!(stdin, r#"{{"html": "<p>Page {i} of a long stream.</p>"}}"#).unwrap();
+        }
+    });
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("chaff: [") && l.ends_with("] 1000 pages")),
+        "{err}"
+    );
+}
