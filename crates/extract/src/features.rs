@@ -221,7 +221,7 @@ pub fn region_titles(page: &Page) -> Vec<bool> {
 }
 
 /// The hashed words of the region title each block sits under: the nearest title (see
-/// [`region_titles`], which gives `titles`) above the block and at most [`HEADING_REACH`]
+/// [`region_titles`], which gives `titles`) above the block and at most `HEADING_REACH` (40)
 /// blocks before it, none without one. Every teaser of a "Most read" list gets the words
 /// of "Most read". A word's hash is the low 32 bits of its xxh3 hash.
 pub fn region_heading_words(page: &Page, titles: &[bool]) -> Vec<Vec<u32>> {

@@ -4,7 +4,7 @@
 //! learning. It decodes raw bytes the way a browser would ([`decode`]), parses them into a
 //! DOM with `scraper`/html5ever, cuts the DOM into [`Block`]s in document order ([`Page`]),
 //! and turns blocks into numeric feature rows under a versioned [`FeatureSchema`]
-//! ([`features`]). It also writes pages back out with labels on their blocks ([`write`]).
+//! ([`features`]). It also writes pages back out with labels on their blocks ([`mod@write`]).
 //! The training crate consumes feature rows; the CLI glues both together.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

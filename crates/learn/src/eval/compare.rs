@@ -13,7 +13,7 @@ use crate::{Error, Result};
 
 /// How one run's scores differ from another's on the same pages ([`compare`]): each
 /// difference is this run's score minus the other's, observed over all outlets, and over
-/// [`RESAMPLES`] draws of the outlets with replacement — the draws of [`Interval`], each
+/// [`RESAMPLES`] draws of the outlets with replacement — the draws of [`Interval`](super::Interval), each
 /// scoring both runs on the same outlets, so that what the outlets share (an easy outlet
 /// is easy for both) cancels out.
 #[derive(Debug, Clone, Serialize, PartialEq)]

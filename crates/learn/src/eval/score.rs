@@ -120,7 +120,8 @@ pub struct OutletRow {
     /// Mean article F1 of its pages.
     pub article_f1: f64,
     /// Its confusion over words (block-labelled pages), so that a saved report can be
-    /// [`compare`]d outlet by outlet with another; reports from before it have none.
+    /// [compared](super::compare()) outlet by outlet with another; reports from before it
+    /// have none.
     #[serde(default)]
     pub confusion_words: Option<Confusion>,
 }
@@ -263,7 +264,7 @@ pub struct EvalReport {
     /// Per outlet.
     pub outlets: Vec<OutletRow>,
     /// Against another run's report on the same outlets, when one was given
-    /// ([`compare`]).
+    /// ([`compare`](super::compare())).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compared: Option<Comparison>,
     /// Calibration of `confidence` (block-labelled pages).
