@@ -140,7 +140,7 @@ the payloads below and what a browser does with each of them when it shows the p
 "#;
 
 fn page_of(body: &str) -> String {
-    format!("<!DOCTYPE html><html manifest=/leak/11><head><base href=/leak/18/><title>Payloads</title></head><body background=/leak/25>{body}</body></html>")
+    format!("<!DOCTYPE html><html manifest=/leak/11><head><base href=/leak/18/><title>Payloads &lt;/title&gt;&lt;img src=/leak/36&gt;</title></head><body background=/leak/25>{body}</body></html>")
 }
 
 #[test]

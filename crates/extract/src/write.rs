@@ -148,10 +148,10 @@ const OVERLAY_ATTRS: &[&str] = &[LABEL_ATTR, "lang", "dir", "colspan", "rowspan"
 /// The page is serialised as it was parsed: a page kept in its second reading (a parser
 /// without scripts, [`Page::without_scripts`]) is written as such, and without the
 /// elements and attributes that run or load something on their own (links stay), since
-/// markup there can be what a browser reads as text. An overlay is the labelled body, cleaned by an allow-list
-/// sanitizer (`ammonia`: text structure and labels only, no style, no address, no
-/// handler) inside chaff's own page with a legend and a Content-Security-Policy: inert
-/// without that policy too.
+/// markup there can be what a browser reads as text. An overlay is the labelled body,
+/// cleaned by an allow-list sanitizer (`ammonia`: text structure and labels only, no
+/// style, no address, no handler), inside chaff's own page with a legend and a
+/// Content-Security-Policy: inert without that policy too.
 pub fn write_html<W: Write>(
     page: &Page,
     labels: &[Label],
