@@ -33,7 +33,7 @@ venv=target/peers-venv
 if ! "$venv/bin/python" -c "import trafilatura, readability, justext, boilerpy3, resiliparse, html_text, html5lib" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q html5lib lxml resiliparse trafilatura readability-lxml justext boilerpy3 html-text
+  "$venv/bin/pip" install -q html5lib lxml lxml_html_clean resiliparse trafilatura readability-lxml justext boilerpy3 html-text
 fi
 cargo build --release -q
 

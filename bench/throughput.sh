@@ -13,9 +13,12 @@ models_from "${@:2}"
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 venv=target/peers-venv
+# lxml_html_clean: trafilatura needs it and lxml 5.2+ no longer holds it
 if ! "$venv/bin/python" -c "import trafilatura, resiliparse" 2>/dev/null; then
-  python3 -m venv "$venv" && "$venv/bin/pip" install -q trafilatura resiliparse
+  python3 -m venv "$venv" && "$venv/bin/pip" install -q trafilatura resiliparse lxml_html_clean
 fi
+"$venv/bin/python" -c "import trafilatura, resiliparse" \
+  || { echo "the peers do not import: see the error above" >&2; exit 1; }
 cargo build --release -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
