@@ -17,12 +17,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 use crate::error::{Param, ParamsError, TrainingError};
-use crate::trees::{Ensemble, TreeTable};
+use crate::trees::{Ensemble, TreeTable, MAX_WEIGHT};
 use crate::Result;
-
-/// Largest weight or leaf value a model file may hold: far above anything training
-/// makes, far below what would overflow a sum of thousands of them.
-pub(crate) const MAX_WEIGHT: f64 = 1e6;
 
 /// Rows predicted at once.
 pub const PREDICT_ROWS: usize = 256;

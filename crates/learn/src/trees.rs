@@ -15,6 +15,10 @@
 use forust_ml::GradientBooster;
 use serde::{Deserialize, Serialize};
 
+/// Largest weight or leaf value a model file may hold: far above anything training
+/// makes, far below what would overflow a sum of thousands of them.
+pub(crate) const MAX_WEIGHT: f64 = 1e6;
+
 /// One fitted tree, node `0` the root; node `i`'s children come after it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
@@ -82,7 +86,7 @@ impl Ensemble {
     /// split on an existing column, every child below its parent and inside its tree (so
     /// no walk can loop or run off), finite numbers.
     pub fn validate(&self, cols: usize) -> Result<(), String> {
-        let bounded = |v: f64| v.is_finite() && v.abs() <= crate::learner::MAX_WEIGHT;
+        let bounded = |v: f64| v.is_finite() && v.abs() <= MAX_WEIGHT;
         if !bounded(self.base_score) {
             return Err(
                 "a boosted ensemble's base score is not a finite number of at most 1e6".into(),

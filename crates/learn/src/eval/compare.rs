@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chaff_extract::Label;
 use serde::Serialize;
 
-use super::score::{
+use super::measures::{
     label_scores, macro_f1, middle, outlet_draws, sum_tables, Confusion, OutletRow, RESAMPLES,
 };
 use crate::{Error, Result};

@@ -6,19 +6,23 @@
 //! words (and over blocks), with macro-F1 over the five named labels. Article quality is
 //! bag-of-words precision/recall/F1 per page, averaged over pages.
 //!
+//! - `measures`: precision/recall/F1 from confusion tables, per-outlet rows, draws of
+//!   outlets — what the two below share;
 //! - `score`: the [`Scorer`] that pages are added to, and the [`EvalReport`] it makes;
 //! - `compare`: how one run's per-outlet scores differ from another's ([`compare()`]);
 //! - `cv`: [`cross_validate`], and the [`FoldModels`] it can save.
 
 mod compare;
 mod cv;
+mod measures;
 mod score;
 
 pub use compare::{compare, ArticleDifference, Comparison, Difference, LabelDifferences};
 pub use cv::{cross_validate, fold_file, prepare_fold_dir, FoldModels, Folds};
+pub use measures::{Confusion, OutletRow, Prf, RESAMPLES};
 pub use score::{
-    evaluate, ArticleScores, Calibration, Confusion, EvalReport, Interval, Mistake, OutletRow, Prf,
-    Scorer, SixClass, RESAMPLES, TEMPERATURE_GROUPS,
+    evaluate, ArticleScores, Calibration, EvalReport, Interval, Mistake, Scorer, SixClass,
+    TEMPERATURE_GROUPS,
 };
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::compare::*;
+use super::measures::*;
 use super::score::*;
 use crate::model::Prediction;
 
