@@ -365,7 +365,10 @@ fn extract_any_labels_page_by_page() {
     assert_eq!(rows.len(), 2);
     for (row, page) in rows.iter().zip(pages) {
         assert_eq!(row["file"], page);
-        assert_eq!(row["labels"], serde_json::json!(["directory", "copyright"]));
+        assert_eq!(
+            row["extract"],
+            serde_json::json!(["directory", "copyright"])
+        );
         assert!(
             row["title"].is_string() && row["words"].as_u64().unwrap() > 0,
             "{row}"
@@ -417,4 +420,49 @@ fn html_of_several_pages_goes_to_a_folder() {
         4,
         "a line per page: its name and file"
     );
+}
+
+/// Article blocks carry their role (headline, caption, body); `--extract body` is the
+/// article without its headline and captions.
+#[test]
+fn the_article_is_headline_body_and_captions() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("story.html");
+    let para = "The council voted on Tuesday to approve the construction of a new bridge \
+                across the river, ending a debate that has divided residents for years.";
+    std::fs::write(
+        &page,
+        format!(
+            "<html><head><title>Council approves bridge</title></head><body><article>\
+             <h1>Council approves bridge</h1><p>{para}</p><figure><img src=a.jpg>\
+             <figcaption>The river where the bridge will stand, seen from the old harbour \
+             wall on a winter morning.</figcaption></figure><p>{para}</p></article></body></html>"
+        ),
+    )
+    .unwrap();
+    let o = chaff!("classify", "--format", "jsonl", &page);
+    let rows = jsonl(&o);
+    for r in &rows {
+        let role = &r["role"];
+        if r["label"] == "article" {
+            let want = if r["text"] == "Council approves bridge" {
+                "headline"
+            } else if r["text"].as_str().unwrap().starts_with("The river") {
+                "caption"
+            } else {
+                "body"
+            };
+            assert_eq!(role, want, "{r}");
+        } else {
+            assert!(role.is_null(), "{r}");
+        }
+    }
+    let article = stdout(&chaff!("classify", "--extract", "article", &page));
+    let body = stdout(&chaff!("classify", "--extract", "body", &page));
+    assert!(article.contains("Council approves bridge"), "{article}");
+    assert!(
+        !body.contains("Council approves bridge") && !body.contains("The river"),
+        "{body}"
+    );
+    assert!(body.contains("The council voted"), "{body}");
 }

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use chaff_extract::roles::{article_roles, Role};
 use chaff_extract::write::{write_html, HtmlOptions};
 use chaff_extract::{Label, Page};
 use chaff_learn::{Model, PageFeatures, Prediction};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::flags::{ClassifyArgs, Format};
+use crate::flags::{ClassifyArgs, ExtractArg, Format};
 use crate::input::{expand, jobs, Job, Tally};
 use crate::progress::{count, Progress};
 
@@ -56,6 +57,8 @@ struct BlockOut<'a> {
     source: Source<'a>,
     index: usize,
     label: Label,
+    /// An article block's part of the article (headline, caption, body); none for others.
+    role: Option<Role>,
     confidence: f64,
     probabilities: Probabilities,
     words: usize,
@@ -105,15 +108,15 @@ struct ExtractOut<'a> {
     #[serde(flatten)]
     source: Source<'a>,
     title: std::borrow::Cow<'a, str>,
-    labels: Vec<Label>,
+    extract: &'a [ExtractArg],
     text: String,
     words: usize,
 }
 
 /// How one run prints its pages, settled before any is read.
 struct Output {
-    /// The labels of `--extract`, none for all blocks.
-    extract: Vec<Label>,
+    /// What `--extract` asks for, nothing for all blocks.
+    extract: Vec<ExtractArg>,
     /// Whether several pages may come, so that each page's text gets a heading.
     several: bool,
 }
@@ -139,20 +142,29 @@ fn render(
     let mut out = Vec::new();
     let name = job.name.as_str();
     let text = |t| output.text(args, t);
+    let labels: Vec<Label> = preds.iter().map(|p| p.label).collect();
+    let roles = article_roles(page, &labels);
     if !output.extract.is_empty() {
+        let wanted = |label: Label, role: Option<Role>| {
+            output.extract.iter().any(|e| match e.label() {
+                Some(l) => l == label,
+                None => role == Some(Role::Body),
+            })
+        };
         let lines: Vec<std::borrow::Cow<str>> = page
             .blocks
             .iter()
             .zip(preds)
-            .filter(|(_, p)| output.extract.contains(&p.label))
-            .map(|(b, _)| text(&b.text))
+            .zip(&roles)
+            .filter(|((_, p), &role)| wanted(p.label, role))
+            .map(|((b, _), _)| text(&b.text))
             .collect();
         if args.format == Format::Jsonl {
             let joined = lines.join("\n");
             let row = ExtractOut {
                 source: Source::of(job),
                 title: text(&page.title),
-                labels: output.extract.clone(),
+                extract: &output.extract,
                 words: chaff_extract::text::word_count(&joined),
                 text: joined,
             };
@@ -194,6 +206,7 @@ fn render(
                     source: Source::of(job),
                     index: i,
                     label: p.label,
+                    role: roles[i],
                     confidence: p.confidence,
                     probabilities: Probabilities(p.probabilities),
                     words: b.words,
@@ -228,7 +241,6 @@ fn render(
             out.push(b'\n');
         }
         Format::Html => {
-            let labels: Vec<Label> = preds.iter().map(|p| p.label).collect();
             write_html(
                 page,
                 &labels,
@@ -295,7 +307,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let model = crate::load_model(args.model.as_deref(), &args.decision)?;
     let limits = args.limits.limits();
     let output = Output {
-        extract: args.extract.iter().map(|&l| l.into()).collect(),
+        extract: args.extract.clone(),
         several,
     };
     let mut failed = inputs.problems.len();

@@ -87,9 +87,13 @@ pub enum Format {
     Pages,
 }
 
-/// A label, as flags name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LabelArg {
+/// What `--extract` prints: a label's blocks, or the article's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtractArg {
+    /// The article's body: its blocks but the headline and the image captions (the
+    /// main text of trafilatura's and Readability's convention).
+    Body,
     /// Main content: headline, standfirst, body, captions.
     Article,
     /// Links and teasers related to the page's story.
@@ -104,16 +108,18 @@ pub enum LabelArg {
     Other,
 }
 
-impl From<LabelArg> for chaff_extract::Label {
-    fn from(l: LabelArg) -> Self {
+impl ExtractArg {
+    /// The label whose blocks this prints, none for the body.
+    pub fn label(self) -> Option<chaff_extract::Label> {
         use chaff_extract::Label;
-        match l {
-            LabelArg::Article => Label::Article,
-            LabelArg::Related => Label::Related,
-            LabelArg::Recent => Label::Recent,
-            LabelArg::Directory => Label::Directory,
-            LabelArg::Copyright => Label::Copyright,
-            LabelArg::Other => Label::Other,
+        match self {
+            ExtractArg::Body => None,
+            ExtractArg::Article => Some(Label::Article),
+            ExtractArg::Related => Some(Label::Related),
+            ExtractArg::Recent => Some(Label::Recent),
+            ExtractArg::Directory => Some(Label::Directory),
+            ExtractArg::Copyright => Some(Label::Copyright),
+            ExtractArg::Other => Some(Label::Other),
         }
     }
 }
@@ -132,16 +138,17 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub overlay: bool,
     /// Print only the text of blocks with these labels (`article`, or several:
-    /// `related,recent`), a block a line. With --format jsonl: one object per page with
-    /// its file, url, title, text and words. With several pages, each page's text
-    /// follows a line `== NAME`.
+    /// `related,recent`), a block a line; `body` is the article without its headline and
+    /// image captions. With --format jsonl: one object per page with its file, url,
+    /// title, text and words. With several pages, each page's text follows a line
+    /// `== NAME`.
     #[arg(
         long,
         value_enum,
         value_name = "LABEL[,LABEL...]",
         value_delimiter = ','
     )]
-    pub extract: Vec<LabelArg>,
+    pub extract: Vec<ExtractArg>,
     /// Print text as the page has it: without it, soft hyphens and zero-width spaces are
     /// taken out and text is in Unicode normalisation form C, as searches expect.
     #[arg(long)]

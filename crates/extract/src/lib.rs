@@ -16,6 +16,7 @@ pub mod features;
 mod label;
 pub mod page;
 pub mod parse;
+pub mod roles;
 pub mod targets;
 pub mod text;
 pub mod tokens;
