@@ -320,8 +320,9 @@ fn write_dom<W: Write>(
                     }
                     Node::Text(t) => {
                         let run = page.run_texts.get(&node.id()).and_then(|&i| {
-                            let element = page.blocks[i].node.and_then(|n| by_node.get(&n));
-                            (element != Some(&labels[i])).then_some(labels[i])
+                            let own = *labels.get(i)?;
+                            let element = page.blocks.get(i)?.node.and_then(|n| by_node.get(&n));
+                            (element != Some(&own)).then_some(own)
                         });
                         if let Some(l) = run {
                             let attrs = [(&attr_name, l.as_str())];
