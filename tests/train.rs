@@ -333,15 +333,7 @@ fn train_reports_unusable_pages_and_still_writes() {
 #[test]
 fn train_reports_its_stages_to_a_log() {
     let dir = tempfile::tempdir().unwrap();
-    let o = chaff!(
-        "train",
-        "--data",
-        "datasets/mini",
-        "--out",
-        dir.path().join("m.json"),
-        "--learner",
-        "logistic"
-    );
+    let (_, o) = train_mini(dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     for stage in [

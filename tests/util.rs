@@ -72,7 +72,9 @@ pub fn shared_corpus() -> Option<PathBuf> {
     }
 }
 
-pub fn mini_model(dir: &Path) -> PathBuf {
+/// `chaff train` of a logistic model on datasets/mini into `dir/mini.json`: the file and
+/// the run's output.
+pub fn train_mini(dir: &Path) -> (PathBuf, Output) {
     let model = dir.join("mini.json");
     let o = chaff!(
         "train",
@@ -83,6 +85,12 @@ pub fn mini_model(dir: &Path) -> PathBuf {
         "--learner",
         "logistic"
     );
+    (model, o)
+}
+
+/// [`train_mini`], which must succeed: the model file.
+pub fn mini_model(dir: &Path) -> PathBuf {
+    let (model, o) = train_mini(dir);
     assert!(o.status.success(), "{}", stderr(&o));
     model
 }
