@@ -312,13 +312,7 @@ fn text_comes_out_searchable_and_raw_on_request() {
         &["--extract", "article"][..],
         &["--format", "pages"][..],
     ] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
-            .current_dir(root())
-            .arg("classify")
-            .args(args)
-            .arg(&page)
-            .output()
-            .unwrap();
+        let o = classify_with(args, &page);
         let out = stdout(&o);
         assert!(out.contains("Während der Sitzung"), "{args:?}: {out}");
         assert!(

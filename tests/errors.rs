@@ -320,13 +320,7 @@ fn control_characters_of_a_page_do_not_reach_the_terminal() {
     )
     .unwrap();
     for args in [&[][..], &["--extract", "article"][..]] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaff"))
-            .current_dir(root())
-            .arg("classify")
-            .args(args)
-            .arg(&page)
-            .output()
-            .unwrap();
+        let o = classify_with(args, &page);
         assert!(o.status.success(), "{}", stderr(&o));
         let out = stdout(&o);
         assert!(

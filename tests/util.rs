@@ -134,3 +134,14 @@ pub fn train_quick(data: &Path, out: &Path) -> Output {
         "--no-context"
     )
 }
+
+/// `chaff classify ARGS PAGE`.
+pub fn classify_with(args: &[&str], page: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chaff"))
+        .current_dir(root())
+        .arg("classify")
+        .args(args)
+        .arg(page)
+        .output()
+        .expect("chaff runs")
+}

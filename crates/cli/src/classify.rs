@@ -143,7 +143,12 @@ fn render(
     let name = job.name.as_str();
     let text = |t| output.text(args, t);
     let labels: Vec<Label> = preds.iter().map(|p| p.label).collect();
-    let roles = article_roles(page, &labels);
+    // the article's parts, for the outputs that print them
+    let roles = if !output.extract.is_empty() || args.format == Format::Jsonl {
+        article_roles(page, &labels)
+    } else {
+        Vec::new()
+    };
     if !output.extract.is_empty() {
         let wanted = |label: Label, role: Option<Role>| {
             output.extract.iter().any(|e| match e.label() {

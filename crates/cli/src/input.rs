@@ -407,8 +407,13 @@ fn content_decoded(body: Vec<u8>, encoding: &str, limit: usize) -> anyhow::Resul
         .map(str::trim)
         .filter(|c| !c.is_empty() && *c != "identity");
     for coding in codings.rev() {
+        if matches!(coding, "gzip" | "x-gzip") {
+            // the page decoder's own bounded gunzip
+            out = chaff_extract::decode::gunzip_if_needed(out, limit)
+                .context("cannot undo its Content-Encoding gzip")?;
+            continue;
+        }
         let reader: Box<dyn Read + '_> = match coding {
-            "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(&out[..])),
             // zlib-wrapped, as the standard says, or raw deflate, as some servers send
             "deflate"
                 if out.len() >= 2

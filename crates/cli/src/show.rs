@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use chaff_learn::{LearnerParams, Model};
+use chaff_learn::Model;
 
 use crate::flags::{DecisionArgs, ModelArgs};
 
@@ -23,25 +23,6 @@ fn summary(model: &Model, out: &mut impl Write) -> std::io::Result<()> {
     let t = model.training();
     let p = model.params();
     let r = model.rules();
-    let learner = match *p.learner() {
-        LearnerParams::Boosted {
-            iterations,
-            learning_rate,
-            max_depth,
-            l2,
-            min_leaf_weight,
-            subsample,
-            colsample,
-        } => format!(
-            "boosted trees ({iterations} per label and stage, depth {max_depth}, learning rate \
-             {learning_rate}, L2 {l2}, least leaf weight {min_leaf_weight}, subsample \
-             {subsample}, column sample {colsample})"
-        ),
-        LearnerParams::Logistic {
-            alpha,
-            max_iterations,
-        } => format!("logistic regression (alpha {alpha}, {max_iterations} iterations at most)"),
-    };
     writeln!(
         out,
         "chaff model, written by chaff {}",
@@ -58,7 +39,7 @@ fn summary(model: &Model, out: &mut impl Write) -> std::io::Result<()> {
         "members: {} (seeds {:?}), learner {}",
         p.members(),
         model.member_seeds(),
-        learner
+        p.learner()
     )?;
     writeln!(
         out,

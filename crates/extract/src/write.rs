@@ -235,17 +235,19 @@ impl Filter {
     }
 
     fn keeps_attr(self, name: &str, value: &str) -> bool {
+        if self == Filter::None {
+            return true;
+        }
         let name = name.to_ascii_lowercase();
         let value = value.trim_start().to_ascii_lowercase();
         let runs = name.starts_with("on")
             || ["javascript:", "vbscript:", "data:text/html"]
                 .iter()
                 .any(|s| value.starts_with(s));
-        match self {
-            Filter::None => true,
-            Filter::Inert => !(runs || (name != "href" && LOADING_ATTRS.contains(&name.as_str()))),
-            Filter::Overlay => !(runs || LOADING_ATTRS.contains(&name.as_str())),
-        }
+        // a link stays in an inert page; an overlay keeps no address at all
+        let loads =
+            LOADING_ATTRS.contains(&name.as_str()) && !(self == Filter::Inert && name == "href");
+        !(runs || loads)
     }
 }
 

@@ -20,6 +20,35 @@ use crate::error::{Param, ParamsError, TrainingError};
 use crate::trees::{Ensemble, TreeTable, MAX_WEIGHT};
 use crate::Result;
 
+impl std::fmt::Display for LearnerParams {
+    /// The learner and its settings in words, as `chaff model` shows them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LearnerParams::Boosted {
+                iterations,
+                learning_rate,
+                max_depth,
+                l2,
+                min_leaf_weight,
+                subsample,
+                colsample,
+            } => write!(
+                f,
+                "boosted trees ({iterations} per label and stage, depth {max_depth}, learning \
+                 rate {learning_rate}, L2 {l2}, least leaf weight {min_leaf_weight}, subsample \
+                 {subsample}, column sample {colsample})"
+            ),
+            LearnerParams::Logistic {
+                alpha,
+                max_iterations,
+            } => write!(
+                f,
+                "logistic regression (alpha {alpha}, {max_iterations} iterations at most)"
+            ),
+        }
+    }
+}
+
 /// Rows predicted at once.
 pub const PREDICT_ROWS: usize = 256;
 

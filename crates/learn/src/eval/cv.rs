@@ -324,11 +324,6 @@ impl FoldModels {
         Ok(FoldModels { models })
     }
 
-    /// The models, fold by fold.
-    pub fn models(&self) -> &[Model] {
-        &self.models
-    }
-
     /// Score the held-out pages again: each page is predicted by the model whose fold
     /// held out its outlet. With the page rules unchanged, the scores are the
     /// cross-validation's. Fails when a page's outlet was in none of the folds, or when

@@ -235,11 +235,6 @@ impl ValidModelParams {
         self.0.members
     }
 
-    /// Whether a plain-text head is trained.
-    pub fn text_head(&self) -> bool {
-        self.0.text_head
-    }
-
     /// These parameters without the plain-text head (cross-validation scores through the
     /// HTML head only).
     pub fn without_text_head(&self) -> ValidModelParams {
