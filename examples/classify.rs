@@ -5,10 +5,6 @@
 //! ```
 
 use chaff_extract::{Page, PageFeatures, PageLimits};
-use chaff_learn::Model;
-
-/// The default model, as the `chaff` binary embeds it.
-const DEFAULT_MODEL: &[u8] = include_bytes!("../models/chaff-default.json.gz");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
@@ -19,7 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // parsed and cut into blocks
     let page = Page::from_html_bytes(bytes, None, PageLimits::default())
         .map_err(|e| format!("{path}: {e}"))?;
-    let model = Model::from_bytes(DEFAULT_MODEL, "embedded default")?;
+    // the default model, as the `chaff` binary embeds it
+    let model = chaff_default_model::load()?;
     let predictions = model.predict(&PageFeatures::of_page(&page), false);
     for (block, p) in page.blocks.iter().zip(&predictions) {
         let text: String = block.text.chars().take(70).collect();

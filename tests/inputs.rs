@@ -340,42 +340,6 @@ fn jsonl_stream_goes_past_a_broken_line() {
 }
 
 #[test]
-fn spark_map_stage_returns_every_page_once() {
-    let python = std::env::var("CHAFF_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
-    if !has(Command::new("java").arg("-version")) {
-        skip("no Java, so the Spark example did not run");
-        return;
-    }
-    if !has(Command::new(&python).args(["-c", "import pyspark"])) {
-        skip(&format!(
-            "{python} has no pyspark (see .ci/run), so the Spark example did not run"
-        ));
-        return;
-    }
-    let o = Command::new(&python)
-        .arg(root().join("examples/spark/classify_pages.py"))
-        .args([
-            "--chaff",
-            env!("CARGO_BIN_EXE_chaff"),
-            "--pages",
-            "300",
-            "--partitions",
-            "6",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
-    assert!(
-        stdout(&o).contains(
-            "300 pages back from 6 partitions; every page exactly once with labels: True"
-        ),
-        "{}",
-        stdout(&o)
-    );
-}
-
-#[test]
 fn encodings_and_junk_pages() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, bytes: &[u8]| {

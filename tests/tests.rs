@@ -9,4 +9,5 @@ mod classify;
 mod errors;
 mod eval;
 mod inputs;
+mod python;
 mod train;

@@ -19,9 +19,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// The default model, embedded at build time as MessagePack (build.rs; models/README.md).
-pub const DEFAULT_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chaff-default.msgpack"));
-
 fn main() -> ExitCode {
     let cli = flags::Cli::parse();
     let result = match cli.command {
@@ -116,7 +113,7 @@ pub fn load_model(
 ) -> anyhow::Result<chaff_learn::Model> {
     let model = match path {
         Some(p) => chaff_learn::Model::load(p)?,
-        None => chaff_learn::Model::from_bytes(DEFAULT_MODEL, "embedded default")?,
+        None => chaff_default_model::load()?,
     };
     let rules = decision.apply(model.rules())?;
     Ok(model.with_rules(rules)?)
@@ -129,17 +126,4 @@ pub fn paths(paths: &[std::path::PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    /// The MessagePack the binary embeds is the repository's gzip JSON model, value for
-    /// value.
-    #[test]
-    fn the_embedded_model_is_the_repositorys() {
-        let json_gz = include_bytes!("../../../models/chaff-default.json.gz");
-        let embedded = chaff_learn::Model::from_bytes(super::DEFAULT_MODEL, "embedded").unwrap();
-        let source = chaff_learn::Model::from_bytes(json_gz, "models/").unwrap();
-        assert!(embedded.to_json().unwrap() == source.to_json().unwrap());
-    }
 }

@@ -20,6 +20,17 @@ pub enum Role {
     Body,
 }
 
+impl Role {
+    /// The role's name, as JSONL prints it: `headline`, `caption` or `body`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Headline => "headline",
+            Role::Caption => "caption",
+            Role::Body => "body",
+        }
+    }
+}
+
 /// Most words a headline has.
 const HEADLINE_WORDS: usize = 30;
 /// Words from which a block starts the body: the headline comes before it.

@@ -1,12 +1,12 @@
 //! Loading the default model: the MessagePack the binary embeds against the gzip JSON
 //! kept in the repository (the same model).
 //!
-//! Run: `cargo bench -p chaff --bench model_load`
+//! Run: `cargo bench -p chaff-default-model --bench model_load`
 
 use chaff_learn::Model;
 use criterion::{criterion_group, criterion_main, Criterion};
 
-const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chaff-default.msgpack"));
+const EMBEDDED: &[u8] = chaff_default_model::MESSAGEPACK;
 const JSON_GZ: &[u8] = include_bytes!("../../../models/chaff-default.json.gz");
 
 fn bench(c: &mut Criterion) {
