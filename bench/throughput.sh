@@ -23,19 +23,7 @@ cargo build --release -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # the first N pages, decompressed, as plain .html files
-"$venv/bin/python" - ../shared/corpus/article-only "$work" "$n" <<'PY'
-import gzip, json, os, sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows = [json.loads(l) for l in open(os.path.join(src, "manifest.jsonl"))][:n]
-total = 0
-for i, r in enumerate(rows):
-    b = open(os.path.join(src, r["html"]), "rb").read()
-    if b[:2] == b"\x1f\x8b":
-        b = gzip.decompress(b)
-    total += len(b)
-    open(os.path.join(dst, f"{i:05d}.html"), "wb").write(b)
-print(f"{len(rows)} pages, {total / len(rows) / 1024:.0f} KiB on average", file=sys.stderr)
-PY
+"$venv/bin/python" bench/pages.py ../shared/corpus/article-only "$work" "$n"
 run() { # name, command...
   local name=$1; shift
   local start end
