@@ -68,9 +68,9 @@ fn serve(page: Vec<u8>) -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, asked)
 }
 
-/// Load `page` in headless Chromium from a local server; the paths the browser asked
-/// for besides the page itself, and the DOM it ended with.
-fn load(browser: &Path, page: Vec<u8>) -> (Vec<String>, String) {
+/// Show `page` in headless Chromium from a local server, with `args` (what to print or
+/// save); the paths the browser asked for besides the page itself, and its output.
+fn visit(browser: &Path, page: Vec<u8>, args: &[String]) -> (Vec<String>, std::process::Output) {
     let (port, asked) = serve(page);
     let profile = tempfile::tempdir().unwrap();
     let o = Command::new(browser)
@@ -83,19 +83,14 @@ fn load(browser: &Path, page: Vec<u8>) -> (Vec<String>, String) {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
             "--virtual-time-budget=3000",
-            "--dump-dom",
         ])
+        .args(args)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("http://127.0.0.1:{port}/page.html"))
         .output()
         .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        dom.contains("<body"),
-        "the browser showed no page: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     let others = asked
         .lock()
         .unwrap()
@@ -104,6 +99,19 @@ fn load(browser: &Path, page: Vec<u8>) -> (Vec<String>, String) {
         .filter(|p| !p.is_empty() && *p != "/page.html" && *p != "/favicon.ico")
         .cloned()
         .collect();
+    (others, o)
+}
+
+/// Load `page` in headless Chromium from a local server; the paths the browser asked
+/// for besides the page itself, and the DOM it ended with.
+fn load(browser: &Path, page: Vec<u8>) -> (Vec<String>, String) {
+    let (others, o) = visit(browser, page, &["--dump-dom".to_string()]);
+    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        dom.contains("<body"),
+        "the browser showed no page: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (others, dom)
 }
 
@@ -201,4 +209,72 @@ fn labelled_html_makes_no_markup_live_that_was_text() {
     assert!(html.contains("Posts of the thread"), "{html}");
     let (asked, _) = load(&browser, html.into_bytes());
     assert!(asked.is_empty(), "chaff's labelled page ran {asked:?}");
+}
+
+/// `chaff eval --report`: the page renders with its three plots, and loads nothing. The
+/// screenshot is README's (`docs/report.png`, rewritten when CHAFF_UPDATE_DOCS is set).
+#[test]
+fn the_evaluation_report_renders_its_plots_and_loads_nothing() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let o = chaff!(
+        "eval",
+        "--data",
+        root().join("datasets/mini"),
+        "--report",
+        &report
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read(&report).unwrap();
+    let (others, dom) = load(&browser, page.clone());
+    assert!(others.is_empty(), "the report loaded {others:?}");
+    assert_eq!(dom.matches("<svg").count(), 3, "three plots");
+    assert!(dom.matches("<rect").count() >= 36 + 18, "cells and bars");
+    // the worst pages link to overlays that exist
+    let text = String::from_utf8_lossy(&page);
+    let links: Vec<&str> = text
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(links.len(), 4, "{text}");
+    for link in links {
+        assert!(dir.path().join(link).is_file(), "{link}");
+    }
+    let shot = dir.path().join("report.png");
+    let (others, o) = visit(
+        &browser,
+        page,
+        &[
+            "--window-size=1200,1500".into(),
+            format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert!(others.is_empty(), "{others:?}");
+    let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let (width, height, coloured) = non_blank(&png);
+    assert_eq!((width, height), (1200, 1500));
+    assert!(
+        coloured > width as usize * height as usize / 20,
+        "{coloured} pixels drawn"
+    );
+    if std::env::var_os("CHAFF_UPDATE_DOCS").is_some() {
+        std::fs::write(root().join("docs/report.png"), &png).unwrap();
+    }
+}
+
+/// A PNG's width, height and pixels that are not near-white.
+fn non_blank(png: &[u8]) -> (u32, u32, usize) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let coloured = buf[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|px| px.iter().take(3).any(|&c| c < 200))
+        .count();
+    (info.width, info.height, coloured)
 }

@@ -357,3 +357,16 @@ fn an_unwritable_out_is_found_before_training() {
         );
     }
 }
+
+#[test]
+fn an_unwritable_report_is_found_before_any_page_is_read() {
+    for report in ["missing/dir/r.html", "datasets"] {
+        let o = chaff!("eval", "--data", "no-such-folder", "--report", report);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--report") && !err.contains("no-such-folder"),
+            "{report}: {err}"
+        );
+    }
+}

@@ -262,7 +262,7 @@ fn render(
 
 /// The file `--out DIR` gets for the `index`th page (from 1) named `name`: the index,
 /// then the name's last part in letters, digits, `.`, `-` and `_`.
-fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::PathBuf {
+pub fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::PathBuf {
     let last = name.rsplit(['/', ' ']).next().unwrap_or("page");
     let safe: String = last
         .chars()
@@ -307,7 +307,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot make the folder for --out", dir.display()))?;
-        crate::train::check_writable(&dir.join("page.html"))?;
+        crate::train::check_writable(&dir.join("page.html"), "--out")?;
     }
     let model = crate::load_model(args.model.as_deref(), &args.decision)?;
     let limits = args.limits.limits();

@@ -33,6 +33,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some((path, read_outlets(path)?)),
         None => None,
     };
+    if let Some(path) = &args.report {
+        crate::train::check_writable(path, "--report")?;
+    }
+    // the report lists the worst pages even when the tables do not
+    let worst = if args.report.is_some() {
+        args.errors.max(crate::report::WORST_PAGES)
+    } else {
+        args.errors
+    };
     let mode = if let Some(k) = args.cv_by_domain {
         let folds = Folds {
             folds: k,
@@ -73,6 +82,27 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         )?))
     };
     let (mut data, failed) = load_data(&args.data, args.limits.limits())?;
+    let what = match &mode {
+        Mode::CrossValidate(f, ..) => format!(
+            "leave-outlet-out cross-validation, {} folds, of {}",
+            f.folds,
+            crate::paths(&args.data)
+        ),
+        Mode::Folds(dirs, _) => format!(
+            "the fold models of {} on {}",
+            crate::paths(dirs),
+            crate::paths(&args.data)
+        ),
+        Mode::Model(_) => format!(
+            "{} on {}",
+            args.model
+                .as_deref()
+                .map(|m| m.display().to_string())
+                .unwrap_or_else(|| "the default model".into()),
+            crate::paths(&args.data)
+        ),
+    };
+    let mut overlays = std::collections::BTreeMap::new();
     let mut report = match mode {
         Mode::CrossValidate(folds, params, rules) => {
             let scorer = cross_validate(
@@ -83,7 +113,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 args.save_folds.as_deref(),
                 &|m| eprintln!("chaff: cross-validation {m}"),
             )?;
-            scorer.report(args.errors)
+            scorer.report(worst)
         }
         Mode::Folds(dirs, models) => models
             .evaluate(&data)
@@ -93,7 +123,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                     crate::paths(&dirs)
                 )
             })?
-            .report(args.errors),
+            .report(worst),
         Mode::Model(model) => {
             if args.unseen_outlets {
                 // outlets of the six-class pages and of the article prior's pages
@@ -123,7 +153,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            evaluate(&model, &data).report(args.errors)
+            let report = evaluate(&model, &data).report(worst);
+            overlays = match &args.report {
+                Some(path) => write_overlays(path, &model, &data, &report, args.limits.limits())?,
+                None => Default::default(),
+            };
+            report
         }
     };
     // a report that cannot be compared is found only now: the run's own report is
@@ -141,6 +176,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    if let Some(path) = &args.report {
+        crate::report::write(path, &crate::report::html(&report, &what, &overlays)?)?;
+        eprintln!("chaff: wrote the report to {}", path.display());
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -257,7 +296,7 @@ fn print_report(r: &EvalReport, errors: usize, against: Option<&Path>) {
     }
     if errors > 0 {
         println!("\nworst pages:");
-        for (p, s) in &r.worst_pages {
+        for (p, s) in r.worst_pages.iter().take(errors) {
             println!("  {s:.3}  {p}");
         }
         println!("\nlargest mistakes (gold → predicted, words, page#block: text):");
@@ -268,6 +307,48 @@ fn print_report(r: &EvalReport, errors: usize, against: Option<&Path>) {
             );
         }
     }
+}
+
+/// Write the overlay of each of the report's worst pages into the report's overlay
+/// folder; their addresses relative to the report, by page id. A page that cannot be
+/// read again gets no overlay (and no link).
+fn write_overlays(
+    report_path: &Path,
+    model: &Model,
+    data: &Dataset,
+    report: &EvalReport,
+    limits: chaff_extract::PageLimits,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    use chaff_extract::write::{write_html, HtmlOptions};
+    let dir = crate::report::overlay_dir(report_path);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot make the overlays' folder", dir.display()))?;
+    let folder = dir
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let mut links = std::collections::BTreeMap::new();
+    for (n, (id, _)) in report.worst_pages.iter().enumerate() {
+        let Some(labelled) = data.pages.iter().find(|p| &p.id == id) else {
+            continue;
+        };
+        let page = std::fs::read(&labelled.path)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(chaff_extract::Page::from_html_bytes(b, None, limits)?));
+        let Ok(page) = page else { continue };
+        let labels: Vec<Label> = crate::classify::classify_page(model, &page, false)
+            .iter()
+            .map(|p| p.label)
+            .collect();
+        let file = crate::classify::page_file(&dir, n + 1, id);
+        let mut out = Vec::new();
+        write_html(&page, &labels, &mut out, HtmlOptions { overlay: true })?;
+        std::fs::write(&file, out).with_context(|| format!("{}: cannot write", file.display()))?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        links.insert(id.clone(), format!("{folder}/{name}"));
+    }
+    Ok(links)
 }
 
 /// The differences `compare` found between this run and the report at `path`.

@@ -476,6 +476,12 @@ pub struct EvalArgs {
     /// List the N worst pages and the N largest mistakes.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub errors: usize,
+    /// Also write the results as one self-contained HTML page: a confusion heat map,
+    /// per-label bars, a reliability plot, the outlets (sortable) and the worst pages,
+    /// linked to their overlays when one model scored them (written to FILE's stem
+    /// plus `-overlays/`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

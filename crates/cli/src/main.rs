@@ -12,6 +12,7 @@ mod flags;
 mod input;
 mod progress;
 mod records;
+mod report;
 mod show;
 mod train;
 

@@ -50,7 +50,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .check()
         .map_err(crate::flags::flag_error)?;
     let rules = args.decision.apply(PageRules::default())?;
-    check_writable(&args.out)?;
+    check_writable(&args.out, "--out")?;
     let progress = Progress::new("pages");
     progress.stage("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
@@ -85,17 +85,17 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
 
 /// Fail now, not after an hour of training, when the model cannot be written to `out`:
 /// its folder must exist and take a new file.
-pub fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
+pub fn check_writable(out: &std::path::Path, flag: &str) -> anyhow::Result<()> {
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
     if out.is_dir() {
-        anyhow::bail!("{}: --out names a folder; give a file name", out.display());
+        anyhow::bail!("{}: {flag} names a folder; give a file name", out.display());
     }
     if !dir.is_dir() {
         anyhow::bail!(
-            "{}: the folder of --out {} does not exist",
+            "{}: the folder of {flag} {} does not exist",
             dir.display(),
             out.display()
         );
@@ -103,11 +103,11 @@ pub fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
     let probe = dir.join(format!(".chaff-write-check.{}", std::process::id()));
     std::fs::File::create(&probe)
         .and_then(|_| std::fs::remove_file(&probe))
-        .with_context(|| format!("{}: cannot write into the folder of --out", dir.display()))
+        .with_context(|| format!("{}: cannot write into the folder of {flag}", dir.display()))
 }
 
 pub fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
-    check_writable(&args.out)?;
+    check_writable(&args.out, "--out")?;
     let models = args
         .models
         .iter()
