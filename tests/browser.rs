@@ -278,3 +278,55 @@ fn non_blank(png: &[u8]) -> (u32, u32, usize) {
         .count();
     (info.width, info.height, coloured)
 }
+
+/// `chaff annotate` in the browser: the app draws its legend and progress and shows the
+/// page in its frame, pre-labelled, loading nothing from elsewhere. The screenshot is
+/// README's (`docs/annotate.png`, rewritten when CHAFF_UPDATE_DOCS is set).
+#[test]
+fn the_annotator_shows_a_page_to_label() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("labelled");
+    let a = crate::annotate::start(&[
+        "datasets/examples/news.html".as_ref(),
+        "datasets/mini/gazette.html".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let profile = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("annotate.png");
+    let o = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--virtual-time-budget=4000",
+            "--window-size=1200,800",
+            "--dump-dom",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("http://{}/", a.address))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(dom.contains("0 of 2 pages done"), "{dom}");
+    assert!(
+        dom.contains("page 1 of 2: datasets/examples/news.html"),
+        "{dom}"
+    );
+    for k in 0..6 {
+        assert!(dom.contains(&format!("data-key=\"{k}\"")), "{dom}");
+    }
+    let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let (width, height, coloured) = non_blank(&png);
+    assert_eq!((width, height), (1200, 800));
+    assert!(
+        coloured > width as usize * height as usize / 50,
+        "{coloured} pixels drawn"
+    );
+    if std::env::var_os("CHAFF_UPDATE_DOCS").is_some() {
+        std::fs::write(root().join("docs/annotate.png"), &png).unwrap();
+    }
+}

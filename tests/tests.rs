@@ -4,6 +4,7 @@
 #[macro_use]
 mod util;
 
+mod annotate;
 mod browser;
 mod classify;
 mod errors;

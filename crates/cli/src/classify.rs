@@ -252,6 +252,7 @@ fn render(
                 &mut out,
                 HtmlOptions {
                     overlay: args.overlay,
+                    block_numbers: false,
                 },
             )?;
             out.push(b'\n');

@@ -343,7 +343,15 @@ fn write_overlays(
             .collect();
         let file = crate::classify::page_file(&dir, n + 1, id);
         let mut out = Vec::new();
-        write_html(&page, &labels, &mut out, HtmlOptions { overlay: true })?;
+        write_html(
+            &page,
+            &labels,
+            &mut out,
+            HtmlOptions {
+                overlay: true,
+                block_numbers: false,
+            },
+        )?;
         std::fs::write(&file, out).with_context(|| format!("{}: cannot write", file.display()))?;
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         links.insert(id.clone(), format!("{folder}/{name}"));

@@ -28,6 +28,33 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Show what a model is: how it was trained, on what, and its page rules.
     Model(ModelArgs),
+    /// Label pages in the browser, pre-labelled by a model, saving a dataset as you go.
+    Annotate(AnnotateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AnnotateArgs {
+    /// Pages to label: HTML files or folders of them.
+    #[arg(value_name = "PAGE", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The dataset folder: each page is saved there with its labels on every change,
+    /// with a manifest.jsonl; run again on the same folder to resume.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The model that pre-labels the pages (default: the embedded model).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// The address to listen on (loopback only by default).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// The port (0: any free port).
+    #[arg(long, default_value_t = 8421)]
+    pub port: u16,
+    /// Blocks the model labels with less confidence than this are marked (dashed).
+    #[arg(long, value_name = "P", default_value_t = 0.6)]
+    pub low_confidence: f64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Args, Debug)]

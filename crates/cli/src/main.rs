@@ -5,6 +5,7 @@
 //! and `chaff-learn`.
 #![forbid(unsafe_code)]
 
+mod annotate;
 mod classify;
 mod evaluate;
 mod features;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         flags::Command::Eval(a) => evaluate::run(a),
         flags::Command::Features(a) => features::run(a),
         flags::Command::Model(a) => show::run(a),
+        flags::Command::Annotate(a) => annotate::run(a),
     };
     match result {
         Ok(code) => code,

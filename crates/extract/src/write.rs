@@ -18,7 +18,14 @@ pub struct HtmlOptions {
     /// Make a self-contained page that shows each block outlined in its label's colour,
     /// with a legend; scripts, event handlers and external loads are removed.
     pub overlay: bool,
+    /// With `overlay`: give each labelled element the numbers of the blocks it stands for
+    /// (`data-blocks="3 7"`, from 0 in document order), so that a script of the page it
+    /// is shown in (the annotator's) can tell which blocks a click means.
+    pub block_numbers: bool,
 }
+
+/// The attribute [`HtmlOptions::block_numbers`] writes.
+pub const BLOCKS_ATTR: &str = "data-blocks";
 
 /// Colour of each label in the overlay.
 pub fn label_colour(label: Label) -> &'static str {
@@ -139,7 +146,7 @@ const OVERLAY_TAGS: &[&str] = &[
     "wbr",
 ];
 /// Attributes an overlay keeps on any element.
-const OVERLAY_ATTRS: &[&str] = &[LABEL_ATTR, "lang", "dir", "colspan", "rowspan"];
+const OVERLAY_ATTRS: &[&str] = &[LABEL_ATTR, BLOCKS_ATTR, "lang", "dir", "colspan", "rowspan"];
 
 /// Write `page` as HTML with `data-block-label` on each block's element, `labels[i]` being
 /// the label of block `i`. Existing `data-block-label` attributes are replaced or removed.
@@ -168,10 +175,16 @@ pub fn write_html<W: Write>(
         } else {
             Filter::None
         };
-        return write_dom(page, labels, out, filter, false);
+        return write_dom(page, labels, out, filter, None);
     }
     let mut body = Vec::new();
-    write_dom(page, labels, &mut body, Filter::Overlay, true)?;
+    write_dom(
+        page,
+        labels,
+        &mut body,
+        Filter::Overlay,
+        Some(opts.block_numbers),
+    )?;
     let clean = overlay_sanitizer()
         .clean(&String::from_utf8_lossy(&body))
         .to_string();
@@ -263,15 +276,17 @@ fn serializer<W: Write>(out: W, scripting: bool) -> HtmlSerializer<W> {
     )
 }
 
-/// Write the labelled DOM of an HTML page, the whole document or (`body_only`) the
-/// children of its body, leaving out what `filter` says.
+/// Write the labelled DOM of an HTML page, the whole document or (`body_only`, whether
+/// with block numbers) the children of its body, leaving out what `filter` says.
 fn write_dom<W: Write>(
     page: &Page,
     labels: &[Label],
     out: W,
     filter: Filter,
-    body_only: bool,
+    body_only: Option<bool>,
 ) -> Result<()> {
+    let numbered = body_only == Some(true);
+    let body_only = body_only.is_some();
     let dom = page.dom.as_ref().expect("an HTML page has a DOM");
     // an element carries the label of its first block; a later run of its text with
     // another label has its text nodes wrapped in a labelled <span>
@@ -281,9 +296,36 @@ fn write_dom<W: Write>(
             by_node.entry(n).or_insert(l);
         }
     }
+    // a run whose label is not its element's: written as a span of its own
+    let wrapped = |i: usize| {
+        let own = labels.get(i);
+        let element = page
+            .blocks
+            .get(i)
+            .and_then(|b| b.node)
+            .and_then(|n| by_node.get(&n));
+        own.is_some() && element != own
+    };
+    // the blocks each labelled element stands for, as `data-blocks` gives them
+    let mut numbers: HashMap<NodeId, String> = HashMap::new();
+    if numbered {
+        let runs: std::collections::HashSet<usize> = page.run_texts.values().copied().collect();
+        for (i, b) in page.blocks.iter().enumerate().take(labels.len()) {
+            if let Some(n) = b.node {
+                if !(runs.contains(&i) && wrapped(i)) {
+                    let list = numbers.entry(n).or_default();
+                    if !list.is_empty() {
+                        list.push(' ');
+                    }
+                    list.push_str(&i.to_string());
+                }
+            }
+        }
+    }
     let span = QualName::new(None, html5ever::ns!(html), LocalName::from("span"));
     let mut ser = serializer(out, !page.without_scripts);
     let attr_name = QualName::new(None, "".into(), LocalName::from(LABEL_ATTR));
+    let blocks_name = attr(BLOCKS_ATTR);
     let root = if body_only {
         let body = dom
             .root_element()
@@ -303,7 +345,10 @@ fn write_dom<W: Write>(
                 if body_only && node.id() == root.id() {
                     // the body's own label, on a wrapper of its children
                     if let Some(l) = by_node.get(&node.id()) {
-                        let attrs = [(&attr_name, l.as_str())];
+                        let mut attrs = vec![(&attr_name, l.as_str())];
+                        if let Some(n) = numbers.get(&node.id()) {
+                            attrs.push((&blocks_name, n));
+                        }
                         ser.start_elem(qual("div"), attrs.into_iter())
                             .map_err(Error::Write)?;
                     }
@@ -321,13 +366,17 @@ fn write_dom<W: Write>(
                         ser.write_comment(c).map_err(Error::Write)?
                     }
                     Node::Text(t) => {
-                        let run = page.run_texts.get(&node.id()).and_then(|&i| {
-                            let own = *labels.get(i)?;
-                            let element = page.blocks.get(i)?.node.and_then(|n| by_node.get(&n));
-                            (element != Some(&own)).then_some(own)
-                        });
-                        if let Some(l) = run {
-                            let attrs = [(&attr_name, l.as_str())];
+                        let run = page
+                            .run_texts
+                            .get(&node.id())
+                            .filter(|&&i| wrapped(i))
+                            .map(|&i| (i, labels[i]));
+                        if let Some((i, l)) = run {
+                            let number = i.to_string();
+                            let mut attrs = vec![(&attr_name, l.as_str())];
+                            if numbered {
+                                attrs.push((&blocks_name, number.as_str()));
+                            }
                             ser.start_elem(span.clone(), attrs.into_iter())
                                 .map_err(Error::Write)?;
                         }
@@ -351,6 +400,9 @@ fn write_dom<W: Write>(
                             .collect();
                         if let Some(v) = value {
                             attrs.push((&attr_name, v));
+                        }
+                        if let Some(n) = numbers.get(&node.id()) {
+                            attrs.push((&blocks_name, n));
                         }
                         ser.start_elem(el.name.clone(), attrs.into_iter())
                             .map_err(Error::Write)?;
@@ -461,8 +513,14 @@ fn write_text_page<W: Write>(
     if opts.overlay {
         write_legend(ser)?;
     }
-    for (b, l) in page.blocks.iter().zip(labels) {
-        ser.start_elem(qual("p"), [(&label_attr, l.as_str())].into_iter())?;
+    let blocks_attr = attr(BLOCKS_ATTR);
+    for (i, (b, l)) in page.blocks.iter().zip(labels).enumerate() {
+        let number = i.to_string();
+        let mut attrs = vec![(&label_attr, l.as_str())];
+        if opts.overlay && opts.block_numbers {
+            attrs.push((&blocks_attr, number.as_str()));
+        }
+        ser.start_elem(qual("p"), attrs.into_iter())?;
         ser.write_text(&b.text)?;
         ser.end_elem(qual("p"))?;
     }
@@ -538,7 +596,15 @@ mod tests {
                    <a href=\"javascript:alert(1)\">there</a><img src=http://track/x.gif></p>\
                    <iframe src=http://x></iframe><noscript><img src=http://y></noscript></body></html>";
         let page = Page::from_html(src, PageLimits::default()).unwrap();
-        let out = html_string(&page, &[Label::Article], HtmlOptions { overlay: true }).unwrap();
+        let out = html_string(
+            &page,
+            &[Label::Article],
+            HtmlOptions {
+                overlay: true,
+                ..HtmlOptions::default()
+            },
+        )
+        .unwrap();
         let lower = out.to_lowercase();
         for bad in [
             "<script",
@@ -569,5 +635,43 @@ mod tests {
             out.contains(r#"<p data-block-label="other">two &lt;b&gt;</p>"#),
             "{out}"
         );
+    }
+
+    /// With block numbers, every block is named by exactly one element of the overlay,
+    /// runs of one element's text apart when their labels differ.
+    #[test]
+    fn block_numbers_name_each_block_once() {
+        let html =
+            "<html><body>Intro<p>Story <b>text</b> here</p>tail<ul><li><a href=/x>Link</a></li>\
+                    <li>Two</li></ul></body></html>";
+        let page = Page::from_html(html, crate::PageLimits::default()).unwrap();
+        let n = page.blocks.len();
+        assert!(n >= 4, "{n}");
+        for labels in [
+            vec![Label::Article; n],
+            (0..n).map(|i| Label::ALL[i % 6]).collect::<Vec<_>>(),
+        ] {
+            let out = html_string(
+                &page,
+                &labels,
+                HtmlOptions {
+                    overlay: true,
+                    block_numbers: true,
+                },
+            )
+            .unwrap();
+            let mut named: Vec<usize> = out
+                .split("data-blocks=\"")
+                .skip(1)
+                .flat_map(|s| {
+                    s[..s.find('"').unwrap()]
+                        .split(' ')
+                        .map(|x| x.parse::<usize>().unwrap())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            named.sort();
+            assert_eq!(named, (0..n).collect::<Vec<_>>(), "{out}");
+        }
     }
 }
