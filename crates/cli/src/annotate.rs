@@ -166,7 +166,10 @@ fn read_pages(
         .unwrap_or_default();
     let mut taken = std::collections::HashSet::new();
     let mut pages = Vec::new();
+    // the model labels every page before the server starts
+    let mut progress = crate::progress::Progress::new("pages");
     for file in inputs.files {
+        progress.add(1);
         let source = file.display().to_string();
         let id = dataset_id(&file, &taken);
         let saved = args.out.join(format!("{id}.html"));
@@ -183,7 +186,7 @@ fn read_pages(
             Ok(r) => r,
             Err(e) => {
                 failed += 1;
-                eprintln!("chaff: {source}: {}", crate::one_line(&e));
+                progress.say(&format!("chaff: {source}: {}", crate::one_line(&e)));
                 continue;
             }
         };
@@ -213,6 +216,7 @@ fn read_pages(
             undo: Vec::new(),
         });
     }
+    progress.finish();
     Ok((pages, failed))
 }
 
