@@ -165,6 +165,12 @@ fn every_change_is_saved_and_train_reads_the_folder() {
     let page = b.json("GET", "/api/page/1", "");
     assert_eq!(page["labels"][0], "other");
     assert_eq!(page["confidence"][0], 1.0);
+    // blocks left as the model labelled them keep its confidence (and their marks)
+    let kept: Vec<f64> = page["confidence"].as_array().unwrap()[1..]
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    assert!(kept.iter().all(|&c| c < 1.0), "{kept:?}");
     assert_eq!(page["done"], true);
     assert_eq!(saved_labels(&out.join("news.html"))[0], "other");
 }

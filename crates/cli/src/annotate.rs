@@ -79,9 +79,7 @@ impl Session {
     fn save(&self, n: usize) -> anyhow::Result<()> {
         let a = &self.pages[n];
         let page = Page::from_html_bytes(a.bytes.clone(), None, self.limits)?;
-        let mut out = Vec::new();
-        write_html(&page, &a.labels, &mut out, HtmlOptions::default())?;
-        write_atomically(&self.dir.join(format!("{}.html", a.id)), &out)?;
+        write_page(&self.dir, &a.id, &page, &a.labels)?;
         self.save_manifest()
     }
 
@@ -100,41 +98,14 @@ impl Session {
             )?;
             out.push(b'\n');
         }
-        write_atomically(&self.dir.join("manifest.jsonl"), &out)
+        crate::write_atomically(&self.dir.join("manifest.jsonl"), &out)
     }
 }
 
-/// Write `bytes` to a temporary file beside `path`, then rename it into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_context(|| format!("{}: cannot save", path.display()))
-}
-
-/// A file name in the dataset for `source`: its stem in letters, digits, `-` and `_`,
-/// made unique among `taken`.
-fn dataset_id(source: &Path, taken: &std::collections::HashSet<String>) -> String {
-    let stem = source
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "page".into());
-    let stem = stem
-        .trim_end_matches(".gz")
-        .trim_end_matches(".html")
-        .trim_end_matches(".htm");
-    let base: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    let base = if base.is_empty() { "page".into() } else { base };
+/// A page's id in the dataset: its input's file stem, made unique among `taken`.
+fn dataset_id(source: &str, taken: &std::collections::HashSet<String>) -> String {
+    let stem = crate::classify::file_stem(source);
+    let base = if stem.is_empty() { "page".into() } else { stem };
     let mut id = base.clone();
     let mut k = 2;
     while taken.contains(&id) {
@@ -142,6 +113,13 @@ fn dataset_id(source: &Path, taken: &std::collections::HashSet<String>) -> Strin
         k += 1;
     }
     id
+}
+
+/// Write a page with its labels into the dataset folder as `ID.html`.
+fn write_page(dir: &Path, id: &str, page: &Page, labels: &[Label]) -> anyhow::Result<()> {
+    let mut out = Vec::new();
+    write_html(page, labels, &mut out, HtmlOptions::default())?;
+    crate::write_atomically(&dir.join(format!("{id}.html")), &out)
 }
 
 /// Read the pages: each from the dataset folder when it was saved there before (its
@@ -171,7 +149,7 @@ fn read_pages(
     for file in inputs.files {
         progress.add(1);
         let source = file.display().to_string();
-        let id = dataset_id(&file, &taken);
+        let id = dataset_id(&source, &taken);
         let saved = args.out.join(format!("{id}.html"));
         let resumed = saved.is_file() && earlier.iter().any(|r| r.id == id && r.source == source);
         let read = |path: &Path| -> anyhow::Result<(Vec<u8>, Page)> {
@@ -195,14 +173,20 @@ fn read_pages(
         let mut confidence: Vec<f64> = preds.iter().map(|p| p.confidence).collect();
         let mut done = false;
         if resumed {
-            // the labels saved, which a person set or accepted
+            // the labels saved: where one is not the model's, a person set it; where it
+            // is, the model's confidence still says whether to look again
             for (i, b) in page.blocks.iter().enumerate() {
-                if let Some(l) = b.gold {
+                if let Some(l) = b.gold.filter(|&l| l != labels[i]) {
                     labels[i] = l;
                     confidence[i] = 1.0;
                 }
             }
             done = earlier.iter().any(|r| r.id == id && r.done);
+        }
+        // in the folder from the start, labelled by the model or as saved
+        if let Err(e) = write_page(&args.out, &id, &page, &labels) {
+            progress.finish();
+            return Err(e);
         }
         taken.insert(id.clone());
         pages.push(Annotated {
@@ -245,10 +229,7 @@ pub fn run(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
         limits,
         low_confidence: args.low_confidence,
     };
-    // every page is in the folder from the start, labelled by the model or as saved
-    for n in 0..session.pages.len() {
-        session.save(n)?;
-    }
+    session.save_manifest()?;
     let count = session.pages.len();
     let state: Shared = Arc::new(Mutex::new(session));
     let app = Router::new()

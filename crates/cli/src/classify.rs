@@ -261,9 +261,9 @@ fn render(
     Ok(out)
 }
 
-/// The file `--out DIR` gets for the `index`th page (from 1) named `name`: the index,
-/// then the name's last part in letters, digits, `.`, `-` and `_`.
-pub fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::PathBuf {
+/// A page's name as a file stem: its last part in letters, digits, `.`, `-` and `_`
+/// (80 at most), without `.gz`, `.html` or `.htm`.
+pub fn file_stem(name: &str) -> String {
     let last = name.rsplit(['/', ' ']).next().unwrap_or("page");
     let safe: String = last
         .chars()
@@ -276,11 +276,16 @@ pub fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::
         })
         .take(80)
         .collect();
-    let stem = safe
-        .trim_end_matches(".gz")
+    safe.trim_end_matches(".gz")
         .trim_end_matches(".html")
-        .trim_end_matches(".htm");
-    dir.join(format!("{index:05}-{stem}.html"))
+        .trim_end_matches(".htm")
+        .to_string()
+}
+
+/// The file `--out DIR` gets for the `index`th page (from 1) named `name`: the index,
+/// then [`file_stem`].
+pub fn page_file(dir: &std::path::Path, index: usize, name: &str) -> std::path::PathBuf {
+    dir.join(format!("{index:05}-{}.html", file_stem(name)))
 }
 
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {

@@ -177,7 +177,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if let Some(path) = &args.report {
-        crate::report::write(path, &crate::report::html(&report, &what, &overlays)?)?;
+        crate::write_atomically(
+            path,
+            crate::report::html(&report, &what, &overlays)?.as_bytes(),
+        )?;
         eprintln!("chaff: wrote the report to {}", path.display());
     }
     if args.json {

@@ -122,6 +122,17 @@ pub fn load_model(
     Ok(model.with_rules(rules)?)
 }
 
+/// Write `bytes` to a temporary file beside `path`, then rename it into place: a reader
+/// (or a crash) sees the old file or the new one, never half of one.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
 /// Files or folders named in one message: `a`, or `a, b`.
 pub fn paths(paths: &[std::path::PathBuf]) -> String {
     paths

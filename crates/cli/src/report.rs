@@ -314,11 +314,3 @@ pub fn overlay_dir(report: &Path) -> PathBuf {
         .unwrap_or_else(|| "report".into());
     report.with_file_name(format!("{stem}-overlays"))
 }
-
-/// Write the report to `path`, by a temporary file renamed into place.
-pub fn write(path: &Path, page: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("html.tmp");
-    std::fs::write(&tmp, page)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_context(|| format!("{}: cannot write the report", path.display()))
-}

@@ -427,6 +427,11 @@ impl Model {
                 "jobs is the number of threads: 1 or more, or None for all cores",
             ));
         }
+        if pages.is_instance_of::<PyString>() || pages.is_instance_of::<PyBytes>() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "pages is a list (or any iterable) of pages; for one page, call classify",
+            ));
+        }
         let inputs = pages
             .try_iter()?
             .map(|item| PageInput::from_item(&item?))

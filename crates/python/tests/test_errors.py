@@ -32,6 +32,8 @@ def test_wrong_types_and_values():
         chaff.extract("<p>text</p>", mode="headline")
     with pytest.raises(ValueError, match="jobs"):
         chaff.classify_many(["<p>text</p>"], jobs=0)
+    with pytest.raises(TypeError, match="for one page, call classify"):
+        chaff.classify_many("<p>one page</p>")
     with pytest.raises(TypeError, match="pair"):
         chaff.classify_many([("<p>text</p>", None, "extra")])
 
