@@ -74,7 +74,7 @@ impl Annotator {
 }
 
 /// The gold label of each block of a saved page, as `chaff features` reads it.
-fn saved_labels(page: &Path) -> Vec<String> {
+pub fn saved_labels(page: &Path) -> Vec<String> {
     let o = chaff!("features", "--format", "jsonl", page);
     assert!(o.status.success(), "{}", stderr(&o));
     jsonl(&o)

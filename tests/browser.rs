@@ -1,6 +1,7 @@
 //! chaff's HTML output in a real browser (Debian's headless Chromium): an overlay is inert
-//! without its Content-Security-Policy line, and `--format html` makes no markup live that
-//! the input held as text. Every payload below tries to load an address or to run a
+//! without its Content-Security-Policy line, `--format html` makes no markup live that
+//! the input held as text, the evaluation report renders, and the annotator labels pages
+//! with clicks and keys (driven through ChromeDriver with fantoccini). Every payload below tries to load an address or to run a
 //! script that loads one, from a local server that records each request. The browser
 //! tests skip, saying so, where Chromium is absent; `.ci/run` installs it, and under CI
 //! (`CI` set) its absence fails them.
@@ -329,4 +330,206 @@ fn the_annotator_shows_a_page_to_label() {
     if std::env::var_os("CHAFF_UPDATE_DOCS").is_some() {
         std::fs::write(root().join("docs/annotate.png"), &png).unwrap();
     }
+}
+
+/// ChromeDriver on a free loopback port, stopped when dropped; `None` (with a line saying
+/// the test skipped) where it is not installed.
+struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> Option<Driver> {
+    let path = Path::new("/usr/bin/chromedriver");
+    if !path.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ChromeDriver is missing under CI: .ci/run installs it"
+        );
+        skip("ChromeDriver is not installed (apt-get install chromium-driver), so this test did not run");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // ready once it accepts connections
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Some(Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+/// Wait up to 10 s for `check` to hold.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if check() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{what}: not within 10 s");
+}
+
+/// Click the element `css` names (once it is there), then press `keys`.
+async fn click_then_press(
+    c: &fantoccini::Client,
+    css: &str,
+    keys: fantoccini::actions::KeyActions,
+) {
+    c.wait()
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.perform_actions(keys).await.unwrap();
+}
+
+/// A person's session in the annotator, through WebDriver: clicks and keys set labels,
+/// `u` undoes, `n` goes to the next page; the folder holds exactly those labels, and
+/// `chaff train` reads it.
+#[test]
+fn labels_set_with_clicks_and_keys_land_in_the_dataset() {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    use fantoccini::{ClientBuilder, Locator};
+
+    let Some(browser) = chromium() else { return };
+    let Some(driver) = chromedriver() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("labelled");
+    let a = crate::annotate::start(&[
+        "datasets/examples/news.html".as_ref(),
+        "datasets/mini/gazette.html".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let news = out.join("news.html");
+    let gazette = out.join("gazette.html");
+    let model_news = crate::annotate::saved_labels(&news);
+    let model_gazette = crate::annotate::saved_labels(&gazette);
+    // labels the model did not give, so that a change shows
+    let other_than = |l: &str, choices: [(&'static str, &'static str); 2]| {
+        if l == choices[0].1 {
+            choices[1]
+        } else {
+            choices[0]
+        }
+    };
+    let (key0, label0) = other_than(&model_news[0], [("5", "copyright"), ("2", "related")]);
+    let (key2, label2) = other_than(&model_gazette[2], [("2", "related"), ("3", "recent")]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let press = |key: &str| {
+        let c = key.chars().next().unwrap();
+        KeyActions::new("keys".into())
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c })
+    };
+    runtime.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": browser,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"],
+            }),
+        );
+        let c = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("ChromeDriver answers");
+        c.goto(&format!("http://{}/", a.address)).await.unwrap();
+        let frame = c.wait().for_element(Locator::Id("frame")).await.unwrap();
+        frame.enter_frame().await.unwrap();
+        // page 1: block 0 gets a label by click and key; block 1 is changed and undone
+        let block = |i: usize| format!("[data-blocks~='{i}']");
+        click_then_press(&c, &block(0), press(key0)).await;
+        eventually("block 0 saved", || {
+            crate::annotate::saved_labels(&news)[0] == label0
+        });
+        let (key1, label1) = other_than(&model_news[1], [("6", "other"), ("4", "directory")]);
+        click_then_press(&c, &block(1), press(key1)).await;
+        eventually("block 1 saved", || {
+            crate::annotate::saved_labels(&news)[1] == label1
+        });
+        c.perform_actions(press("u")).await.unwrap();
+        eventually("block 1 undone", || {
+            crate::annotate::saved_labels(&news)[1] == model_news[1]
+        });
+        // the frame shows the new label too
+        let shown = c
+            .find(Locator::Css(&block(0)))
+            .await
+            .unwrap()
+            .attr("data-block-label")
+            .await
+            .unwrap();
+        assert_eq!(shown.as_deref(), Some(label0));
+        // next page: this one counts as done
+        c.perform_actions(press("n")).await.unwrap();
+        c.enter_parent_frame().await.unwrap();
+        c.wait()
+            .for_element(Locator::XPath(
+                "//*[@id='where'][contains(., 'page 2 of 2')]",
+            ))
+            .await
+            .unwrap();
+        let progress = c
+            .find(Locator::Id("progress"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(progress, "1 of 2 pages done");
+        let frame = c.find(Locator::Id("frame")).await.unwrap();
+        frame.enter_frame().await.unwrap();
+        click_then_press(&c, &block(2), press(key2)).await;
+        eventually("page 2 block 2 saved", || {
+            crate::annotate::saved_labels(&gazette)[2] == label2
+        });
+        c.close().await.unwrap();
+    });
+    // exactly those labels, and the rest as the model gave them
+    let mut want_news = model_news.clone();
+    want_news[0] = label0.to_string();
+    assert_eq!(crate::annotate::saved_labels(&news), want_news);
+    let mut want_gazette = model_gazette.clone();
+    want_gazette[2] = label2.to_string();
+    assert_eq!(crate::annotate::saved_labels(&gazette), want_gazette);
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    assert!(
+        manifest.lines().next().unwrap().contains(r#""done":true"#),
+        "{manifest}"
+    );
+    drop(a);
+    let model = dir.path().join("m.json");
+    let o = train_quick(&out, &model);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
