@@ -407,12 +407,14 @@ async fn click_then_press(
     c.perform_actions(keys).await.unwrap();
 }
 
-/// A person's session in the annotator, through WebDriver: clicks and keys set labels,
-/// `u` undoes, `n` goes to the next page; the folder holds exactly those labels, and
+/// A person's session in the annotator, through WebDriver: clicks, a drag and a
+/// shift-click select blocks, keys set labels, `u` undoes, `n` goes to the next page; the folder holds exactly those labels, and
 /// `chaff train` reads it.
 #[test]
 fn labels_set_with_clicks_and_keys_land_in_the_dataset() {
-    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    use fantoccini::actions::{
+        Actions, InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT,
+    };
     use fantoccini::{ClientBuilder, Locator};
 
     let Some(browser) = chromium() else { return };
@@ -514,6 +516,62 @@ fn labels_set_with_clicks_and_keys_land_in_the_dataset() {
         eventually("page 2 block 2 saved", || {
             crate::annotate::saved_labels(&gazette)[2] == label2
         });
+        // a drag from block 5 to block 7 selects the three; `3` labels them recent
+        let at = |element| PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        };
+        let from = c.find(Locator::Css(&block(5))).await.unwrap();
+        let to = c.find(Locator::Css(&block(7))).await.unwrap();
+        let drag = MouseActions::new("mouse".into())
+            .then(at(from))
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(at(to))
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        c.perform_actions(drag).await.unwrap();
+        c.perform_actions(press("3")).await.unwrap();
+        eventually("the dragged blocks saved", || {
+            crate::annotate::saved_labels(&gazette)[5..=7] == ["recent"; 3]
+        });
+        // a click on block 10, a shift-click on block 12: the three; `5`, copyright
+        c.find(Locator::Css(&block(10)))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let last = c.find(Locator::Css(&block(12))).await.unwrap();
+        let tick = std::time::Duration::from_millis(10);
+        let shift = '\u{e008}';
+        let keys = KeyActions::new("shift".into())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Pause { duration: tick })
+            .then(KeyAction::Pause { duration: tick })
+            .then(KeyAction::Pause { duration: tick })
+            .then(KeyAction::Up { value: shift });
+        let click = MouseActions::new("mouse".into())
+            .then(PointerAction::Pause { duration: tick })
+            .then(at(last))
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Pause { duration: tick });
+        c.perform_actions(Actions::from(keys).and(click))
+            .await
+            .unwrap();
+        c.perform_actions(press("5")).await.unwrap();
+        eventually("the shift-clicked range saved", || {
+            crate::annotate::saved_labels(&gazette)[10..=12] == ["copyright"; 3]
+        });
         c.close().await.unwrap();
     });
     // exactly those labels, and the rest as the model gave them
@@ -522,6 +580,8 @@ fn labels_set_with_clicks_and_keys_land_in_the_dataset() {
     assert_eq!(crate::annotate::saved_labels(&news), want_news);
     let mut want_gazette = model_gazette.clone();
     want_gazette[2] = label2.to_string();
+    want_gazette[5..=7].fill("recent".into());
+    want_gazette[10..=12].fill("copyright".into());
     assert_eq!(crate::annotate::saved_labels(&gazette), want_gazette);
     let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
     assert!(
