@@ -297,6 +297,15 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
+    /// The scaler that leaves `cols` columns as they are.
+    #[cfg(test)]
+    pub(crate) fn identity(cols: usize) -> Standardizer {
+        Standardizer {
+            mean: vec![0.0; cols],
+            std: vec![1.0; cols],
+        }
+    }
+
     fn fit(x: ArrayView2<f32>) -> Standardizer {
         let n = x.nrows().max(1) as f64;
         let mut mean = vec![0f64; x.ncols()];
@@ -465,34 +474,34 @@ impl Classifier {
         out
     }
 
-    /// Raw scores of standardised rows `z`, one slot per ensemble of `table`.
-    fn scores(&self, table: &TreeTable, z: &Array2<f64>) -> Vec<Option<f64>> {
-        let z = z.as_standard_layout();
-        let flat = z.as_slice().expect("a standard-layout array is one slice");
-        let mut scores = vec![None; z.nrows() * table.labels()];
-        table.score_rows(flat, z.ncols(), &mut scores);
+    /// Raw scores of rows `x` as they are (the table standardises its thresholds
+    /// instead), one slot per ensemble of `table`.
+    fn scores(&self, table: &TreeTable, x: ArrayView2<f32>) -> Vec<Option<f64>> {
+        let x = x.as_standard_layout();
+        let flat = x.as_slice().expect("a standard-layout array is one slice");
+        let mut scores = vec![None; x.nrows() * table.labels()];
+        table.score_rows(flat, x.ncols(), &mut scores);
         scores
     }
 
     fn predict_slice(&self, x: ArrayView2<f32>) -> Array2<f64> {
-        let z = self.scaler.apply(x);
         let mut out = Array2::zeros((x.nrows(), Label::COUNT));
         if x.nrows() == 0 {
             return out;
         }
         match &self.model {
             Fitted::Logistic(m) => {
-                let p = m.predict_probabilities(&z);
+                let p = m.predict_probabilities(&self.scaler.apply(x));
                 for (k, &class) in m.classes().iter().enumerate() {
                     out.column_mut(class).assign(&p.column(k));
                 }
             }
             Fitted::Boosted(boosters) => {
-                let table = self
-                    .table
-                    .get_or_init(|| TreeTable::new(boosters.iter().map(Option::as_ref)));
+                let table = self.table.get_or_init(|| {
+                    TreeTable::new(boosters.iter().map(Option::as_ref), &self.scaler)
+                });
                 for (s, mut row) in self
-                    .scores(table, &z)
+                    .scores(table, x)
                     .chunks_exact(table.labels())
                     .zip(out.rows_mut())
                 {
@@ -509,8 +518,10 @@ impl Classifier {
                 negative,
                 ensemble,
             } => {
-                let table = self.table.get_or_init(|| TreeTable::new([Some(ensemble)]));
-                for (s, mut row) in self.scores(table, &z).iter().zip(out.rows_mut()) {
+                let table = self
+                    .table
+                    .get_or_init(|| TreeTable::new([Some(ensemble)], &self.scaler));
+                for (s, mut row) in self.scores(table, x).iter().zip(out.rows_mut()) {
                     let p = s.map_or(0.5, sigmoid);
                     row[positive.index()] = p;
                     row[negative.index()] = 1.0 - p;
@@ -621,23 +632,30 @@ mod tests {
         }
     }
 
-    /// The tree table predicts exactly what forust's own `predict` does, bit for bit,
-    /// missing values included.
+    /// The tree table, reading raw rows, predicts exactly what forust's own `predict` does
+    /// on the standardised rows, bit for bit, missing values included.
     #[test]
     fn tree_table_matches_forust() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let n = 400;
-        let x = Array2::from_shape_fn((n, 5), |_| rng.gen_range(-2.0f32..2.0));
+        // three continuous columns, a 0/1 column and a count: splits between equal values
+        let x = Array2::from_shape_fn((n, 5), |(_, j)| match j {
+            3 => rng.gen_range(0..2) as f32,
+            4 => rng.gen_range(0..4) as f32,
+            _ => rng.gen_range(-2.0f32..2.0),
+        });
         let y: Vec<Label> = x
             .rows()
             .into_iter()
-            .map(|r| match (r[0] > 0.0, r[1] + r[2] > 0.5) {
-                (true, true) => Label::Article,
-                (true, false) => Label::Related,
-                (false, true) => Label::Recent,
-                (false, false) => Label::Other,
-            })
+            .map(
+                |r| match (r[0] > 0.0 || r[3] == 1.0, r[1] + r[2] > 0.5 || r[4] >= 2.0) {
+                    (true, true) => Label::Article,
+                    (true, false) => Label::Related,
+                    (false, true) => Label::Recent,
+                    (false, false) => Label::Other,
+                },
+            )
             .collect();
         let c = LearnerParams::boosted()
             .fit(x.clone(), &y, &vec![1.0; n], 5)
@@ -664,19 +682,22 @@ mod tests {
             .iter()
             .map(|b| b.as_ref().map(|b| Ensemble::from_forust(b).unwrap()))
             .collect();
+        let mut x = x;
+        x[[0, 1]] = f32::NAN;
+        x[[1, 3]] = f32::NAN;
         z[[0, 1]] = f64::NAN;
         z[[1, 3]] = f64::NAN;
         let cols = column_major(&z);
         let matrix = Matrix::new(&cols, z.nrows(), z.ncols());
-        let table = TreeTable::new(ensembles.iter().map(Option::as_ref));
+        let table = TreeTable::new(ensembles.iter().map(Option::as_ref), &c.scaler);
         let mut scores = vec![None; Label::COUNT];
-        let flat = z.as_standard_layout().as_slice().unwrap().to_vec();
+        let flat = x.as_standard_layout().as_slice().unwrap().to_vec();
         let mut all = vec![None; n * Label::COUNT];
-        table.score_rows(&flat, z.ncols(), &mut all);
+        table.score_rows(&flat, x.ncols(), &mut all);
         for (k, b) in boosters.iter().enumerate() {
             let expected = b.as_ref().map(|b| b.predict(&matrix, false));
             for i in 0..n {
-                table.score_row(z.row(i).as_slice().unwrap(), &mut scores);
+                table.score_row(x.row(i).as_slice().unwrap(), &mut scores);
                 let want = expected.as_ref().map(|e| e[i].to_bits());
                 assert_eq!(scores[k].map(f64::to_bits), want, "row {i} label {k}");
                 assert_eq!(

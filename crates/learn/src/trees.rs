@@ -9,11 +9,17 @@
 //!
 //! The arithmetic is forust's, step for step: the same comparisons (`value < threshold`,
 //! NaN down the missing branch), leaf weights widened from `f32` the same way, and each
-//! label's sum taken in tree order from the same base score. Predictions are therefore
+//! label's sum taken in tree order from the same base score. The trees were fitted on
+//! standardised rows; the table moves each threshold back onto the raw `f32` value
+//! instead ([`raw_threshold`]: the least value whose standardised form reaches it), so
+//! prediction reads the feature rows as they are, with no standardised copy, and decides
+//! every split as a walk over the standardised row would. Predictions are therefore
 //! identical, bit for bit (tested against forust's own `predict`).
 
 use forust_ml::GradientBooster;
 use serde::{Deserialize, Serialize};
+
+use crate::learner::Standardizer;
 
 /// Largest weight or leaf value a model file may hold: far above anything training
 /// makes, far below what would overflow a sum of thousands of them.
@@ -128,12 +134,46 @@ impl Ensemble {
     }
 }
 
+/// The threshold on a raw value `v` that decides as `threshold` decides on its
+/// standardised value `(v as f64 - mean) / std` (the arithmetic of [`Standardizer`]):
+/// the least `f32` whose standardised value is at least `threshold`. Standardising is
+/// monotone (a widening, then a subtraction and a division by `std > 0`, each correctly
+/// rounded), so `v >= raw` exactly when the standardised `v` is `>= threshold`. Found by
+/// bisection over the `f32`s in order, from −∞ to +∞ (no NaN lies between).
+pub(crate) fn raw_threshold(threshold: f64, mean: f64, std: f64) -> f32 {
+    let standardised = |v: f32| (v as f64 - mean) / std;
+    // the f32s in increasing order are the u32s in increasing order under this map
+    let key = |v: f32| {
+        let b = v.to_bits();
+        if b >> 31 == 1 {
+            !b
+        } else {
+            b | 1 << 31
+        }
+    };
+    let value = |k: u32| f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k });
+    let (mut lo, mut hi) = (key(f32::NEG_INFINITY), key(f32::INFINITY));
+    if standardised(f32::NEG_INFINITY) >= threshold {
+        return f32::NEG_INFINITY;
+    }
+    // every f32 below `lo` falls short; `hi` reaches the threshold (+∞ does: it is finite)
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if standardised(value(mid)) >= threshold {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    value(hi)
+}
+
 /// Marks a leaf in [`Node::column`].
 const LEAF: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct Node {
-    /// Split threshold, or the leaf's value.
+    /// Split threshold on the raw value (an `f32`, widened), or the leaf's value.
     value: f64,
     /// Split column, or [`LEAF`].
     column: u32,
@@ -166,8 +206,8 @@ struct Complete {
     depth: u32,
     /// Split columns, `2^depth - 1` per tree, trees in table order.
     columns: Vec<u16>,
-    /// Split thresholds, like `columns`.
-    thresholds: Vec<f64>,
+    /// Split thresholds on the raw values, like `columns`.
+    thresholds: Vec<f32>,
     /// Leaf values, `2^depth` per tree.
     leaves: Vec<f64>,
 }
@@ -183,9 +223,13 @@ pub struct TreeTable {
 }
 
 impl TreeTable {
-    /// Lay out fitted ensembles (one per label). They must be valid
-    /// ([`Ensemble::validate`]).
-    pub fn new<'a>(ensembles: impl IntoIterator<Item = Option<&'a Ensemble>>) -> TreeTable {
+    /// Lay out fitted ensembles (one per label), fitted on rows standardised by `scaler`,
+    /// to score raw rows. They must be valid ([`Ensemble::validate`]) for the scaler's
+    /// columns.
+    pub fn new<'a>(
+        ensembles: impl IntoIterator<Item = Option<&'a Ensemble>>,
+        scaler: &Standardizer,
+    ) -> TreeTable {
         let mut nodes = Vec::new();
         let mut spans = Vec::new();
         for ensemble in ensembles {
@@ -207,7 +251,11 @@ impl TreeTable {
                             missing: 0,
                         },
                         Some(column) => Node {
-                            value: tree.value[i],
+                            value: raw_threshold(
+                                tree.value[i],
+                                scaler.mean[column as usize],
+                                scaler.std[column as usize],
+                            ) as f64,
                             column,
                             left: start + tree.left[i],
                             right: start + tree.right[i],
@@ -282,7 +330,8 @@ impl TreeTable {
                     slots.fill(node.value);
                 } else {
                     c.columns[t * internal + pos] = u16::try_from(node.column).ok()?;
-                    c.thresholds[t * internal + pos] = node.value;
+                    // exact: the node holds an f32 widened
+                    c.thresholds[t * internal + pos] = node.value as f32;
                     stack.push((node.left, 2 * pos + 1, d + 1));
                     stack.push((node.right, 2 * pos + 2, d + 1));
                 }
@@ -294,7 +343,7 @@ impl TreeTable {
     /// Raw scores of many rows (`rows.len() / width` of them, row-major) for every label,
     /// into `out` (row-major, one column per label; labels without an ensemble get
     /// `None`). Same values as [`TreeTable::score_row`] on each row.
-    pub fn score_rows(&self, rows: &[f64], width: usize, out: &mut [Option<f64>]) {
+    pub fn score_rows(&self, rows: &[f32], width: usize, out: &mut [Option<f64>]) {
         // a few dozen rows at a time: their values stay in cache while every tree runs
         let labels = self.labels();
         for (r, o) in rows
@@ -305,7 +354,7 @@ impl TreeTable {
         }
     }
 
-    fn score_chunk(&self, rows: &[f64], width: usize, out: &mut [Option<f64>]) {
+    fn score_chunk(&self, rows: &[f32], width: usize, out: &mut [Option<f64>]) {
         let labels = self.labels();
         let n = rows.len().checked_div(width).unwrap_or(0);
         let Some(c) = &self.complete else {
@@ -370,7 +419,7 @@ impl TreeTable {
 
     /// Raw scores (log-odds) of one row for every label, into `out`; labels without an
     /// ensemble get `None`.
-    pub fn score_row(&self, row: &[f64], out: &mut [Option<f64>]) {
+    pub fn score_row(&self, row: &[f32], out: &mut [Option<f64>]) {
         for (slot, ensemble) in out.iter_mut().zip(&self.ensembles) {
             *slot = ensemble.as_ref().map(|e| {
                 let mut sum = e.base_score;
@@ -383,13 +432,13 @@ impl TreeTable {
     }
 
     #[inline]
-    fn leaf(&self, root: u32, row: &[f64]) -> f64 {
+    fn leaf(&self, root: u32, row: &[f32]) -> f64 {
         let mut node = &self.nodes[root as usize];
         while node.column != LEAF {
             let v = row[node.column as usize];
             let next = if v.is_nan() {
                 node.missing
-            } else if v < node.value {
+            } else if (v as f64) < node.value {
                 node.left
             } else {
                 node.right
@@ -427,10 +476,45 @@ mod tests {
             trees: vec![tree],
         };
         e.validate(1).unwrap();
-        let table = TreeTable::new([Some(&e)]);
+        let table = TreeTable::new([Some(&e)], &Standardizer::identity(1));
         assert!(table.complete.is_none(), "60 levels take the node walk");
         let mut out = vec![None; 2];
         table.score_rows(&[0.0, 1.0], 1, &mut out);
         assert_eq!(out, vec![Some(3.0), Some(3.0)]);
+    }
+
+    /// A raw threshold decides every value as the standardised threshold does: random
+    /// scalers and thresholds, the values around the raw threshold, and extremes.
+    #[test]
+    fn raw_thresholds_decide_as_standardised_ones() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..2000 {
+            let mean = rng.gen_range(-1e3..1e3) * rng.gen::<f64>().powi(4);
+            let std = rng.gen_range(1e-4..1e3);
+            let threshold = rng.gen_range(-50.0..50.0);
+            let raw = raw_threshold(threshold, mean, std);
+            let mut values = vec![
+                raw,
+                f32::from_bits(raw.to_bits().wrapping_add(1)),
+                f32::from_bits(raw.to_bits().wrapping_sub(1)),
+                0.0,
+                -0.0,
+                1.0,
+                f32::MAX,
+                f32::MIN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                (threshold * std + mean) as f32,
+            ];
+            values.extend((0..20).map(|_| rng.gen_range(-1e4f32..1e4)));
+            for v in values.into_iter().filter(|v| !v.is_nan()) {
+                assert_eq!(
+                    v >= raw,
+                    (v as f64 - mean) / std >= threshold,
+                    "v {v} raw {raw} threshold {threshold} mean {mean} std {std}"
+                );
+            }
+        }
     }
 }
