@@ -2,7 +2,7 @@
 //! page rules label the blocks.
 
 use chaff_extract::Label;
-use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 
 use super::rules::{label, pool, temper};
 use super::{Head, Member, Model, Prediction};
@@ -151,11 +151,17 @@ pub(super) fn predict_joined(c: &Classifier, parts: &[ArrayView2<f32>]) -> Array
     let mut start = 0;
     while start < n {
         let end = (start + learner::PREDICT_ROWS).min(n);
-        let slices: Vec<ArrayView2<f32>> = parts
-            .iter()
-            .map(|p| p.slice_axis(Axis(0), (start..end).into()))
-            .collect();
-        let joined = concatenate(Axis(1), &slices).expect("one row per block in each part");
+        // row-major, as the trees read it (a concatenation along columns would be
+        // column-major, and copied again)
+        let cols = parts.iter().map(|p| p.ncols()).sum();
+        let mut joined = Array2::<f32>::zeros((end - start, cols));
+        let mut at = 0;
+        for p in parts {
+            joined
+                .slice_axis_mut(Axis(1), (at..at + p.ncols()).into())
+                .assign(&p.slice_axis(Axis(0), (start..end).into()));
+            at += p.ncols();
+        }
         out.slice_axis_mut(Axis(0), (start..end).into())
             .assign(&c.predict_proba(joined.view()));
         start = end;
