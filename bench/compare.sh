@@ -12,6 +12,9 @@
 #          listing, product, collection, documentation)
 #   MODEL  more model files (`chaff train --out`) to score beside the default, each in a
 #          row of its own on the same pages
+# Besides the default model's row (LABELS.md's article: headline, standfirst, body,
+# captions), a row "chaff (body convention)" scores the same model without the headline and
+# image captions (bench/chaff-body.sh), as trafilatura's and Readability's main text is.
 # CHAFF_ROW_ARGS, when set, adds a row of the default model run with these `chaff
 # classify` options too, e.g. CHAFF_ROW_ARGS="--prior-rescue 0.5".
 # Pages whose outlet the default model (or a MODEL) trained on (six-class pages and the
@@ -37,6 +40,7 @@ if ! "$venv/bin/python" -c "import trafilatura, readability, justext, boilerpy3,
 fi
 cargo build --release -q
 
+chaff="$PWD/target/release/chaff"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # the held-out subset: outlets the default model did not train on, in a stable order
@@ -83,13 +87,14 @@ PY
 echo "date: $(date -u +%Y-%m-%d), command: ${CHAFF_ROW_ARGS:+CHAFF_ROW_ARGS=\"$CHAFF_ROW_ARGS\" }bench/compare.sh $set_name $limit $kind${4:+ ${*:4}}"
 "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
   --systems trafilatura,readability,justext,boilerpy3,resiliparse,html_text \
-  --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1" --json "$work/report.json"
-# one more row in the report: extra_row NAME ARGS... (the chaff classify options of that row)
+  --chaff "$chaff" --chaff-args "--jobs 1" --json "$work/report.json"
+# one more row in the report: extra_row NAME CMD ARGS... (the chaff command of that row and
+# its classify options)
 extra_row() {
-  local name=$1
-  shift
+  local name=$1 cmd=$2
+  shift 2
   "$venv/bin/python" "$corpus/../tools/evaluate.py" "$work" \
-    --chaff "$PWD/target/release/chaff" --chaff-args "--jobs 1 $*" --json "$work/row.json"
+    --chaff "$cmd" --chaff-args "--jobs 1 $*" --json "$work/row.json"
   "$venv/bin/python" - "$work/report.json" "$work/row.json" "$name" <<'PY'
 import json, sys
 report, extra = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -97,12 +102,15 @@ report[f"chaff ({sys.argv[3]})"] = extra["chaff"]
 json.dump(report, open(sys.argv[1], "w"), indent=1)
 PY
 }
+# the same model in the body convention (headline and captions left out): the gold of
+# ScrapingHub's news benchmark and the main text of trafilatura and Readability
+extra_row "body convention" "$PWD/bench/chaff-body.sh $chaff"
 for m in "${models[@]}"; do
-  extra_row "$(basename "$m")" --model "$m"
+  extra_row "$(basename "$m")" "$chaff" --model "$m"
 done
 if [ -n "${CHAFF_ROW_ARGS:-}" ]; then
   # shellcheck disable=SC2086 # the options are words on purpose
-  extra_row "$CHAFF_ROW_ARGS" $CHAFF_ROW_ARGS
+  extra_row "$CHAFF_ROW_ARGS" "$chaff" $CHAFF_ROW_ARGS
 fi
 "$venv/bin/python" - "$work/report.json" <<'PY'
 import json, sys
