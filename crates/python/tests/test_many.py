@@ -44,7 +44,7 @@ def test_a_broken_page_does_not_lose_the_others(bundled_pages):
 
 
 def test_the_gil_is_released_while_pages_are_classified(bundled_pages):
-    pages = [p.read_bytes() for p in bundled_pages] * 40
+    pages = [p.read_bytes() for p in bundled_pages] * 200
     window = {}
 
     def work():
