@@ -329,17 +329,23 @@ fn train_reports_unusable_pages_and_still_writes() {
     assert!(out.exists());
 }
 
-/// Without a terminal, long work still says where it is: a line per stage.
+/// Without a terminal, long work still says where it is: a line per stage, with the
+/// classifiers fitted so far out of the run's.
 #[test]
 fn train_reports_its_stages_to_a_log() {
     let dir = tempfile::tempdir().unwrap();
     let (_, o) = train_mini(dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
+    // no article-text pages, so no prior; each of two heads fits its first stage, three
+    // context-fold models, its context stage and three calibration models
     for stage in [
         "reading pages",
-        "training: first stage",
-        "training: context stage",
+        "training: first stage (0 of 16 fits done)",
+        "training: context folds (1 of 16 fits done)",
+        "training: context stage (4 of 16 fits done)",
+        "training: calibration (5 of 16 fits done)",
+        "training: text head (8 of 16 fits done)",
     ] {
         assert!(err.contains(stage), "no line for {stage}: {err}");
     }

@@ -3,8 +3,10 @@
 //! written to a file shows where a run is.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chaff_learn::TrainingStep;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Items between two lines when stderr is not a terminal.
@@ -16,6 +18,8 @@ pub struct Progress {
     start: Instant,
     count: usize,
     what: &'static str,
+    /// The training stage last shown (a line is written when it changes).
+    training_stage: Mutex<String>,
 }
 
 impl Progress {
@@ -35,6 +39,7 @@ impl Progress {
             start: Instant::now(),
             count: 0,
             what,
+            training_stage: Mutex::new(String::new()),
         }
     }
 
@@ -43,6 +48,38 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.set_message(msg.to_string()),
             None => eprintln!("chaff: [{:.0} s] {msg}", self.start.elapsed().as_secs_f64()),
+        }
+    }
+
+    /// Where training is: on a terminal a bar over the run's fits (with the time left)
+    /// and the stage; otherwise a line when a stage begins, with the fits done so far.
+    pub fn training(&self, step: TrainingStep) {
+        match &self.bar {
+            Some(bar) => {
+                if bar.length() != Some(step.fits as u64) {
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} [{elapsed}] training [{bar:30}] {pos}/{len} fits, \
+                             about {eta} left: {msg}",
+                        )
+                        .expect("a static template")
+                        .progress_chars("=> "),
+                    );
+                    bar.set_length(step.fits as u64);
+                }
+                bar.set_position(step.fitted as u64);
+                bar.set_message(step.stage.to_string());
+            }
+            None => {
+                let mut last = self.training_stage.lock().expect("not poisoned");
+                if *last != step.stage {
+                    *last = step.stage.to_string();
+                    eprintln!(
+                        "chaff: [{:.0} s] training: {step}",
+                        self.start.elapsed().as_secs_f64()
+                    );
+                }
+            }
         }
     }
 

@@ -61,7 +61,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         count(data.outlets().len(), "outlet", "outlets")
     ));
     let model = params
-        .fit(&data, &|step| progress.stage(&format!("training: {step}")))?
+        .fit(&data, &|step| progress.training(step))?
         .with_rules(rules)?;
     model.save(&args.out)?;
     progress.finish();

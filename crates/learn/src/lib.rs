@@ -26,4 +26,4 @@ pub use dataset::{Dataset, LabelledPage, PageGold};
 pub use error::{Error, FoldsError, Param, ParamsError, Result, TrainingError};
 pub use eval::{EvalReport, Scorer};
 pub use learner::LearnerParams;
-pub use model::{Model, ModelParams, PageRules, Prediction, ValidModelParams};
+pub use model::{Model, ModelParams, PageRules, Prediction, TrainingStep, ValidModelParams};

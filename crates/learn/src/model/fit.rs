@@ -1,6 +1,7 @@
 //! Fitting: [`ValidModelParams::fit`] trains each member's article prior, cue table and
 //! heads.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use chaff_extract::{FeatureSchema, Label};
@@ -28,17 +29,72 @@ const CUE_FOLDS: usize = 5;
 /// A page's rows and its blocks' labels, as a stage trains on them.
 type View<'a> = (&'a PageFeatures, &'a [Label]);
 
+/// Where a training run is, as [`ValidModelParams::fit`] reports it: at the start of each
+/// stage and after each classifier it fits.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingStep<'a> {
+    /// The stage under way (`"first stage"`, `"context folds"`, …).
+    pub stage: &'a str,
+    /// Classifiers fitted so far (a boosted ensemble per label, or one logistic model).
+    pub fitted: usize,
+    /// Classifiers the run fits in all.
+    pub fits: usize,
+}
+
+impl std::fmt::Display for TrainingStep<'_> {
+    /// `first stage (3 of 16 fits done)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({} of {} fits done)",
+            self.stage, self.fitted, self.fits
+        )
+    }
+}
+
+/// Counts a run's fits and tells the caller's `report` of each step.
+struct Tracker<'a> {
+    report: &'a dyn Fn(TrainingStep),
+    stage: RefCell<String>,
+    fitted: Cell<usize>,
+    fits: usize,
+}
+
+impl Tracker<'_> {
+    fn stage(&self, stage: &str) {
+        *self.stage.borrow_mut() = stage.to_string();
+        self.emit();
+    }
+
+    fn fitted(&self) {
+        self.fitted.set(self.fitted.get() + 1);
+        self.emit();
+    }
+
+    fn emit(&self) {
+        (self.report)(TrainingStep {
+            stage: &self.stage.borrow(),
+            fitted: self.fitted.get(),
+            fits: self.fits,
+        });
+    }
+}
+
 impl ValidModelParams {
     /// Fit a model to the block-labelled pages of `data` (its article-text pages train
     /// the article prior). The model gets the default [`PageRules`]. `progress` hears of
-    /// each step.
-    pub fn fit(&self, data: &Dataset, progress: &dyn Fn(&str)) -> Result<Model> {
+    /// each stage and each fitted classifier ([`TrainingStep`]).
+    pub fn fit(&self, data: &Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
         self.fit_pages(&data.pages.iter().collect::<Vec<_>>(), progress)
     }
 
     /// [`fit`](Self::fit) over borrowed pages (cross-validation trains each fold on a
     /// subset without copying it).
-    pub fn fit_pages(&self, all: &[&LabelledPage], progress: &dyn Fn(&str)) -> Result<Model> {
+    pub fn fit_pages(
+        &self,
+        all: &[&LabelledPage],
+        progress: &dyn Fn(TrainingStep),
+    ) -> Result<Model> {
         let pages: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -48,14 +104,20 @@ impl ValidModelParams {
             return Err(TrainingError::NoLabelledPages.into());
         }
         let p = &self.0;
+        let tracker = Tracker {
+            report: progress,
+            stage: RefCell::new(String::new()),
+            fitted: Cell::new(0),
+            fits: p.members * self.fits_per_member(all, &pages),
+        };
         let mut members = Vec::with_capacity(p.members);
         let mut prior_pages: Vec<&LabelledPage> = Vec::new();
         for k in 0..p.members {
             if p.members > 1 {
-                progress(&format!("member {} of {}", k + 1, p.members));
+                tracker.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            let (m, pages_of_prior) = member.fit_member(all, &pages, progress)?;
+            let (m, pages_of_prior) = member.fit_member(all, &pages, &tracker)?;
             members.push(m);
             prior_pages.extend(pages_of_prior);
         }
@@ -96,6 +158,23 @@ impl ValidModelParams {
         })
     }
 
+    /// Classifiers one member fits: the article prior's (when there are article-text
+    /// pages to train it), and each head's first stage, its out-of-fold models for the
+    /// context stage and for calibration, and its context stage.
+    fn fits_per_member(&self, all: &[&LabelledPage], pages: &[&LabelledPage]) -> usize {
+        let p = &self.0;
+        let prior = p.article_prior && all.iter().any(|pg| is_article_text(pg));
+        let folds = p.context_folds;
+        let head = 1 + match (p.context, p.calibrate) {
+            (true, true) => 2 * folds + 1,
+            (true, false) => folds + 1,
+            (false, true) => folds,
+            (false, false) => 0,
+        };
+        let text = p.text_head && pages.iter().all(|pg| pg.text.is_some());
+        prior as usize + head * (1 + text as usize)
+    }
+
     /// One member, trained with these parameters' seed: its article prior (from the
     /// article-text-only pages of `all`, which it returns), cue table and heads (from the
     /// block-labelled `pages`).
@@ -103,7 +182,7 @@ impl ValidModelParams {
         &self,
         all: &[&'a LabelledPage],
         pages: &[&LabelledPage],
-        progress: &dyn Fn(&str),
+        progress: &Tracker,
     ) -> Result<(Member, Vec<&'a LabelledPage>)> {
         let p = &self.0;
         let (article_prior, prior_pages) = if p.article_prior {
@@ -112,13 +191,13 @@ impl ValidModelParams {
             (None, Vec::new())
         };
         let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
-        progress("html head");
+        progress.stage("html head");
         let with_priors: Vec<PageFeatures> = pages
             .iter()
             .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
             .collect();
         let (cues, augmented) = if p.cues {
-            progress("cue table");
+            progress.stage("cue table");
             self.fit_cues(with_priors, pages, &outlets)
         } else {
             (None, with_priors)
@@ -130,7 +209,7 @@ impl ValidModelParams {
             .collect();
         let html = self.fit_head(&html_views, &outlets, progress)?;
         let text = if p.text_head {
-            progress("text head");
+            progress.stage("text head");
             let text_views: Vec<View> = pages
                 .iter()
                 .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
@@ -197,13 +276,13 @@ impl ValidModelParams {
     fn fit_article_prior<'a>(
         &self,
         all: &[&'a LabelledPage],
-        progress: &dyn Fn(&str),
+        progress: &Tracker,
     ) -> Result<(Option<Classifier>, Vec<&'a LabelledPage>)> {
         let p = &self.0;
         let mut candidates: Vec<&LabelledPage> = all
             .iter()
             .copied()
-            .filter(|pg| matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty())
+            .filter(|pg| is_article_text(pg))
             .collect();
         if candidates.is_empty() {
             return Ok((None, Vec::new()));
@@ -211,7 +290,7 @@ impl ValidModelParams {
         candidates.sort_by(|a, b| a.id.cmp(&b.id));
         candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
         candidates.truncate(p.article_prior_pages);
-        progress(&format!("article prior on {} pages", candidates.len()));
+        progress.stage(&format!("article prior on {} pages", candidates.len()));
         let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
         let views: Vec<View> = candidates
             .iter()
@@ -220,21 +299,23 @@ impl ValidModelParams {
             .collect();
         let (x, y, w) = stack(&views, None);
         let prior = p.learner.fit(x, &y, &w, p.seed.wrapping_add(2))?;
+        progress.fitted();
         Ok((Some(prior), candidates))
     }
 
     /// A head trained on `views`, whose outlets are `outlets`.
-    fn fit_head(&self, views: &[View], outlets: &[&str], progress: &dyn Fn(&str)) -> Result<Head> {
+    fn fit_head(&self, views: &[View], outlets: &[&str], progress: &Tracker) -> Result<Head> {
         let p = &self.0;
         let (x, y, w) = stack(views, None);
-        progress("first stage");
+        progress.stage("first stage");
         let first = p.learner.fit(x, &y, &w, p.seed)?;
+        progress.fitted();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
         if !p.context {
             let temperature = if p.calibrate {
-                progress("calibration");
-                let oof = self.out_of_fold(views, &folds, None, &first)?;
+                progress.stage("calibration");
+                let oof = self.out_of_fold(views, &folds, None, &first, progress)?;
                 Some(fit_temperature(&oof, views))
             } else {
                 None
@@ -245,14 +326,15 @@ impl ValidModelParams {
                 temperature,
             });
         }
-        progress("context folds");
-        let probs = self.out_of_fold(views, &folds, None, &first)?;
-        progress("context stage");
+        progress.stage("context folds");
+        let probs = self.out_of_fold(views, &folds, None, &first, progress)?;
+        progress.stage("context stage");
         let (x2, y2, w2) = stack(views, Some(&probs));
         let context = p.learner.fit(x2, &y2, &w2, p.seed.wrapping_add(1))?;
+        progress.fitted();
         let temperature = if p.calibrate {
-            progress("calibration");
-            let oof = self.out_of_fold(views, &folds, Some(&probs), &context)?;
+            progress.stage("calibration");
+            let oof = self.out_of_fold(views, &folds, Some(&probs), &context, progress)?;
             Some(fit_temperature(&oof, views))
         } else {
             None
@@ -274,6 +356,7 @@ impl ValidModelParams {
         folds: &[usize],
         previous: Option<&[Array2<f64>]>,
         whole: &Classifier,
+        progress: &Tracker,
     ) -> Result<Vec<Array2<f64>>> {
         let p = &self.0;
         let rows = |i: usize| -> Array2<f32> {
@@ -287,6 +370,8 @@ impl ValidModelParams {
         for f in 0..p.context_folds {
             let train: Vec<usize> = (0..views.len()).filter(|&i| folds[i] != f).collect();
             if train.is_empty() {
+                // counted all the same: the run's count of fits was made before it
+                progress.fitted();
                 continue;
             }
             let train_views: Vec<View> = train.iter().map(|&i| views[i]).collect();
@@ -294,6 +379,7 @@ impl ValidModelParams {
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, wf) = stack(&train_views, train_probs.as_deref());
             let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
+            progress.fitted();
             for (i, o) in oof.iter_mut().enumerate() {
                 if folds[i] == f {
                     *o = Some(model.predict_proba(rows(i).view()));
@@ -306,6 +392,11 @@ impl ValidModelParams {
             .map(|(i, o)| o.unwrap_or_else(|| whole.predict_proba(rows(i).view())))
             .collect())
     }
+}
+
+/// A page whose gold is its article text only, with blocks to train the prior on.
+fn is_article_text(pg: &LabelledPage) -> bool {
+    matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty()
 }
 
 /// Block weight in training: scores count words, so long blocks weigh more, with

@@ -37,6 +37,7 @@ use crate::learner::Classifier;
 use crate::Result;
 
 pub use file::{FORMAT, FORMAT_VERSION};
+pub use fit::TrainingStep;
 pub use params::{member_seed, ModelParams, PageRules, ValidModelParams, MAX_MEMBERS};
 pub use rules::fit_confidence_temperature;
 pub use targets::article_targets;

@@ -561,3 +561,42 @@ fn bad_model_files_are_refused_with_reasons() {
         .to_string();
     assert!(err.contains("temperature -1"), "{err}");
 }
+
+/// Training counts its fits ahead and reports each: the count it reaches is the count it
+/// announced, whatever stages the parameters ask for, and it never goes past it.
+#[test]
+fn training_reports_every_fit_it_announced() {
+    let data = mini();
+    let cases = [
+        // two heads of 1 + 3 + 1 + 3 fits
+        (ModelParams::default(), 16),
+        // two members of the same
+        (ModelParams::default().members(2), 32),
+        // no context stage: the first stage and its calibration folds, one head
+        (ModelParams::default().context(false).text_head(false), 4),
+        // the first stage alone, two heads
+        (ModelParams::default().context(false).calibrate(false), 2),
+        // five context folds, no calibration: 1 + 5 + 1 per head
+        (ModelParams::default().context_folds(5).calibrate(false), 14),
+    ];
+    for (params, fits) in cases {
+        let steps = std::cell::RefCell::new(Vec::new());
+        params
+            .learner(quick_boosted())
+            .check()
+            .unwrap()
+            .fit(&data, &|s| {
+                steps
+                    .borrow_mut()
+                    .push((s.stage.to_string(), s.fitted, s.fits))
+            })
+            .unwrap();
+        let steps = steps.into_inner();
+        assert!(
+            steps.iter().all(|s| s.2 == fits && s.1 <= fits),
+            "{steps:?}"
+        );
+        assert_eq!(steps.last().unwrap().1, fits, "{steps:?}");
+        assert!(steps.windows(2).all(|w| w[0].1 <= w[1].1), "{steps:?}");
+    }
+}
