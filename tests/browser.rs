@@ -254,14 +254,20 @@ fn the_evaluation_report_renders_its_plots_and_loads_nothing() {
     );
     assert!(others.is_empty(), "{others:?}");
     let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", stderr(&o)));
-    let (width, height, coloured) = non_blank(&png);
-    assert_eq!((width, height), (1200, 1500));
+    check_screenshot(&png, (1200, 1500), 20, "docs/report.png");
+}
+
+/// A screenshot has the window's `size` and more than one pixel in `share` drawn (not
+/// near-white); with CHAFF_UPDATE_DOCS set it becomes the repository's `doc` image.
+fn check_screenshot(png: &[u8], size: (u32, u32), share: usize, doc: &str) {
+    let (width, height, coloured) = non_blank(png);
+    assert_eq!((width, height), size);
     assert!(
-        coloured > width as usize * height as usize / 20,
+        coloured > width as usize * height as usize / share,
         "{coloured} pixels drawn"
     );
     if std::env::var_os("CHAFF_UPDATE_DOCS").is_some() {
-        std::fs::write(root().join("docs/report.png"), &png).unwrap();
+        std::fs::write(root().join(doc), png).unwrap();
     }
 }
 
@@ -321,15 +327,7 @@ fn the_annotator_shows_a_page_to_label() {
         assert!(dom.contains(&format!("data-key=\"{k}\"")), "{dom}");
     }
     let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", stderr(&o)));
-    let (width, height, coloured) = non_blank(&png);
-    assert_eq!((width, height), (1200, 800));
-    assert!(
-        coloured > width as usize * height as usize / 50,
-        "{coloured} pixels drawn"
-    );
-    if std::env::var_os("CHAFF_UPDATE_DOCS").is_some() {
-        std::fs::write(root().join("docs/annotate.png"), &png).unwrap();
-    }
+    check_screenshot(&png, (1200, 800), 50, "docs/annotate.png");
 }
 
 /// ChromeDriver on a free loopback port, stopped when dropped; `None` (with a line saying
