@@ -239,7 +239,11 @@ impl LearnerParams {
                         .set_subsample(subsample)
                         .set_colsample_bytree(colsample)
                         .set_seed(seed.wrapping_add(label.index() as u64))
-                        .set_parallel(true);
+                        .set_parallel(true)
+                        // row by row over a tiled copy of the bins: the same sums in the
+                        // same order as the column-wise fill, so the same trees, in less
+                        // than half the time on the training corpus
+                        .set_tiled_histograms(true);
                     b.fit(&matrix, &target, &weights, None)
                         .map_err(|e| TrainingError::Learner(e.to_string()))?;
                     Ok(Ensemble::from_forust(&b).map_err(TrainingError::Learner)?)
