@@ -262,6 +262,9 @@ const SEPARATORS: &[&str] = &[
 fn segments(text: &str) -> usize {
     1 + SEPARATORS
         .iter()
+        // most blocks hold none of the marks: a search for one character is cheap, a
+        // substring searcher's setup is not
+        .filter(|s| s.chars().nth(1).is_some_and(|mark| text.contains(mark)))
         .map(|s| text.matches(s).count())
         .sum::<usize>()
 }
@@ -633,6 +636,7 @@ fn base_features(
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
         .count();
     let last = text.chars().last().unwrap_or(' ');
+    let segments = segments(text) as f32;
     let title_cov = if title.is_empty() || content.is_empty() {
         0.0
     } else {
@@ -667,8 +671,8 @@ fn base_features(
         pool_overlap,
         b.is_heading() as u8 as f32,
         region_title as u8 as f32,
-        (segments(text) as f32).ln(),
-        (words / segments(text) as f32).ln_1p(),
+        segments.ln(),
+        (words / segments).ln_1p(),
     ]
 }
 
