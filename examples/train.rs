@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .learner(LearnerParams::logistic())
         .seed(42)
         .check()?;
-    let model = params.fit(&loaded.dataset, &|step| eprintln!("training: {step}"))?;
+    let model = params.fit(loaded.dataset, &|step| eprintln!("training: {step}"))?;
     model.save(&out)?;
     let t = model.training();
     println!(

@@ -54,14 +54,28 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new("pages");
     progress.stage("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
-    let n = data.labelled().count();
+    let labelled: Vec<&str> = data.labelled().map(|pg| pg.outlet.as_str()).collect();
+    let outlets = labelled
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let article_text = data.pages.len() - labelled.len();
     progress.stage(&format!(
-        "training on {} from {}",
-        count(n, "page", "pages"),
-        count(data.outlets().len(), "outlet", "outlets")
+        "training on {} labelled block by block from {}{}",
+        count(labelled.len(), "page", "pages"),
+        count(outlets, "outlet", "outlets"),
+        if article_text > 0 {
+            format!(
+                " and {} of article text",
+                count(article_text, "page", "pages")
+            )
+        } else {
+            String::new()
+        }
     ));
+    drop(labelled);
     let model = params
-        .fit(&data, &|step| progress.training(step))?
+        .fit(data, &|step| progress.training(step))?
         .with_rules(rules)?;
     model.save(&args.out)?;
     progress.finish();

@@ -12,7 +12,7 @@ use chaff_extract::Label;
 use forust_ml::{GradientBooster, Matrix};
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -184,24 +184,45 @@ impl LearnerParams {
     /// Fit the learner to rows `x` (one per block) with labels `y` and weights `w`. The
     /// rows are taken, so their memory is given back as soon as the learner has its copy.
     pub fn fit(&self, x: Array2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
+        self.fit_parts(vec![x.into()], y, w, seed)
+    }
+
+    /// [`fit`](Self::fit) to the rows of `parts` one after the other (a page's rows each,
+    /// borrowed or made for the fit), never joined into one array: the learner's own copy
+    /// is made from them, and those that are owned are given back as soon as it is made.
+    pub fn fit_parts(
+        &self,
+        parts: Vec<CowArray<'_, f32, Ix2>>,
+        y: &[Label],
+        w: &[f32],
+        seed: u64,
+    ) -> Result<Classifier> {
         self.check()?;
-        if x.nrows() == 0 {
+        let rows: usize = parts.iter().map(|p| p.nrows()).sum();
+        if rows == 0 {
             return Err(TrainingError::NoBlocks.into());
         }
+        let cols = parts[0].ncols();
         assert!(
-            x.nrows() == y.len() && y.len() == w.len(),
+            parts.iter().all(|p| p.ncols() == cols),
+            "the same columns in every part"
+        );
+        assert!(
+            rows == y.len() && y.len() == w.len(),
             "one label and one weight per row"
         );
         if let Some(only) = y.first().filter(|&&first| y.iter().all(|&l| l == first)) {
             return Err(TrainingError::OneLabel(*only).into());
         }
-        let scaler = Standardizer::fit(x.view());
+        let views: Vec<ArrayView2<f32>> = parts.iter().map(|p| p.view()).collect();
+        let scaler = Standardizer::fit(&views);
         let model = match *self {
             LearnerParams::Logistic {
                 alpha,
                 max_iterations,
             } => {
                 let targets = Array1::from_iter(y.iter().map(|l| l.index()));
+                let x = concatenate(Axis(0), &views).expect("the same columns");
                 let data = linfa::Dataset::new(scaler.apply(x.view()), targets);
                 let fitted = MultiLogisticRegression::default()
                     .alpha(alpha)
@@ -219,10 +240,11 @@ impl LearnerParams {
                 subsample,
                 colsample,
             } => {
-                // straight into forust's column-major layout: no second copy of the rows
-                let cols = scaler.apply_column_major(x.view());
-                let matrix = Matrix::new(&cols, x.nrows(), x.ncols());
-                drop(x);
+                // straight into forust's column-major layout: no joined copy of the rows
+                let values = scaler.apply_column_major(&views);
+                let matrix = Matrix::new(&values, rows, cols);
+                drop(views);
+                drop(parts);
                 let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
                 let present: Vec<Label> = Label::ALL
                     .into_iter()
@@ -310,18 +332,20 @@ impl Standardizer {
         }
     }
 
-    fn fit(x: ArrayView2<f32>) -> Standardizer {
-        let n = x.nrows().max(1) as f64;
-        let mut mean = vec![0f64; x.ncols()];
-        let mut sq = vec![0f64; x.ncols()];
-        for row in x.rows() {
+    /// The scaler of the rows of `parts`, one after the other.
+    fn fit(parts: &[ArrayView2<f32>]) -> Standardizer {
+        let cols = parts.first().map_or(0, |x| x.ncols());
+        let n = parts.iter().map(|x| x.nrows()).sum::<usize>().max(1) as f64;
+        let mut mean = vec![0f64; cols];
+        let mut sq = vec![0f64; cols];
+        for row in parts.iter().flat_map(|x| x.rows()) {
             for (j, &v) in row.iter().enumerate() {
                 mean[j] += v as f64;
                 sq[j] += (v as f64) * (v as f64);
             }
         }
-        let mut std = vec![1f64; x.ncols()];
-        for j in 0..x.ncols() {
+        let mut std = vec![1f64; cols];
+        for j in 0..cols {
             mean[j] /= n;
             let var = (sq[j] / n - mean[j] * mean[j]).max(0.0);
             std[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
@@ -329,11 +353,16 @@ impl Standardizer {
         Standardizer { mean, std }
     }
 
-    /// The standardised rows, column after column (the same values as [`Self::apply`]).
-    fn apply_column_major(&self, x: ArrayView2<f32>) -> Vec<f64> {
-        let mut out = Vec::with_capacity(x.len());
-        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
-            out.extend(col.iter().map(|&v| (v as f64 - self.mean[j]) / self.std[j]));
+    /// The standardised rows of `parts`, one after the other, column after column (the
+    /// same values as [`Self::apply`]).
+    fn apply_column_major(&self, parts: &[ArrayView2<f32>]) -> Vec<f64> {
+        let len = parts.iter().map(|x| x.len()).sum();
+        let mut out = Vec::with_capacity(len);
+        for j in 0..self.mean.len() {
+            for x in parts {
+                let col = x.column(j);
+                out.extend(col.iter().map(|&v| (v as f64 - self.mean[j]) / self.std[j]));
+            }
         }
         out
     }
@@ -596,6 +625,26 @@ mod tests {
             },
             small_boosted(),
         ]
+    }
+
+    #[test]
+    fn rows_in_parts_fit_the_model_the_joined_rows_fit() {
+        let (x, y, w) = toy();
+        for p in both_learners() {
+            let joined = p.fit(x.clone(), &y, &w, 7).unwrap();
+            let rows = |r: std::ops::Range<usize>| x.slice_axis(Axis(0), r.into());
+            let parts = vec![
+                rows(0..2).into(),
+                rows(2..5).to_owned().into(),
+                rows(5..6).into(),
+            ];
+            let split = p.fit_parts(parts, &y, &w, 7).unwrap();
+            assert_eq!(split.scaler, joined.scaler);
+            assert_eq!(
+                split.predict_proba(x.view()),
+                joined.predict_proba(x.view())
+            );
+        }
     }
 
     #[test]

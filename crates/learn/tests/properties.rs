@@ -35,7 +35,7 @@ fn model() -> &'static Model {
             })
             .check()
             .unwrap()
-            .fit(&data, &|_| {})
+            .fit(data.clone(), &|_| {})
             .unwrap()
     })
 }

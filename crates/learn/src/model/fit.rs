@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use chaff_extract::{FeatureSchema, Label};
-use ndarray::{concatenate, Array2, ArrayView2, Axis};
+use ndarray::{concatenate, Array2, Axis, CowArray, Ix2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -28,6 +28,14 @@ const CUE_FOLDS: usize = 5;
 
 /// A page's rows and its blocks' labels, as a stage trains on them.
 type View<'a> = (&'a PageFeatures, &'a [Label]);
+
+/// The members' article priors (`None` for a member without one), and the pages they
+/// were trained on (id → outlet).
+#[derive(Default)]
+struct Priors {
+    classifiers: Vec<Option<Classifier>>,
+    pages: BTreeMap<String, String>,
+}
 
 /// Where a training run is, as [`ValidModelParams::fit`] reports it: at the start of each
 /// stage and after each classifier it fits.
@@ -83,9 +91,16 @@ impl Tracker<'_> {
 impl ValidModelParams {
     /// Fit a model to the block-labelled pages of `data` (its article-text pages train
     /// the article prior). The model gets the default [`PageRules`]. `progress` hears of
-    /// each stage and each fitted classifier ([`TrainingStep`]).
-    pub fn fit(&self, data: &Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
-        self.fit_pages(&data.pages.iter().collect::<Vec<_>>(), progress)
+    /// each stage and each fitted classifier ([`TrainingStep`]). The pages are taken so
+    /// that the article-text pages are given back as soon as the priors are fitted: the
+    /// heads train on the block-labelled pages alone.
+    pub fn fit(&self, data: Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
+        let mut pages = data.pages;
+        let all: Vec<&LabelledPage> = pages.iter().collect();
+        let tracker = self.tracker(&all, progress)?;
+        let priors = self.fit_priors(&all, &tracker)?;
+        pages.retain(|pg| pg.block_labels().is_some());
+        self.fit_heads(&pages.iter().collect::<Vec<_>>(), priors, &tracker)
     }
 
     /// [`fit`](Self::fit) over borrowed pages (cross-validation trains each fold on a
@@ -95,6 +110,23 @@ impl ValidModelParams {
         all: &[&LabelledPage],
         progress: &dyn Fn(TrainingStep),
     ) -> Result<Model> {
+        let tracker = self.tracker(all, progress)?;
+        let priors = self.fit_priors(all, &tracker)?;
+        let pages: Vec<&LabelledPage> = all
+            .iter()
+            .copied()
+            .filter(|pg| pg.block_labels().is_some())
+            .collect();
+        self.fit_heads(&pages, priors, &tracker)
+    }
+
+    /// The tracker of a run over `all` pages, which counts its fits ahead; an error when
+    /// none of the pages is labelled block by block.
+    fn tracker<'a>(
+        &self,
+        all: &[&LabelledPage],
+        progress: &'a dyn Fn(TrainingStep),
+    ) -> Result<Tracker<'a>> {
         let pages: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -103,27 +135,57 @@ impl ValidModelParams {
         if pages.is_empty() {
             return Err(TrainingError::NoLabelledPages.into());
         }
-        let p = &self.0;
-        let tracker = Tracker {
+        Ok(Tracker {
             report: progress,
             stage: RefCell::new(String::new()),
             fitted: Cell::new(0),
-            fits: p.members * self.fits_per_member(all, &pages),
-        };
-        let mut members = Vec::with_capacity(p.members);
-        let mut prior_pages: Vec<&LabelledPage> = Vec::new();
+            fits: self.0.members * self.fits_per_member(all, &pages),
+        })
+    }
+
+    /// Each member's article prior (when the parameters ask for one), trained with the
+    /// member's seed on the article-text pages of `all`.
+    fn fit_priors(&self, all: &[&LabelledPage], progress: &Tracker) -> Result<Priors> {
+        let p = &self.0;
+        let mut priors = Priors::default();
         for k in 0..p.members {
+            let member = self.with_seed(member_seed(p.seed, k));
+            if !p.article_prior {
+                priors.classifiers.push(None);
+                continue;
+            }
+            if p.members > 1 {
+                progress.stage(&format!("member {} of {}", k + 1, p.members));
+            }
+            let (prior, pages) = member.fit_article_prior(all, progress)?;
+            priors.classifiers.push(prior);
+            for pg in pages {
+                priors.pages.insert(pg.id.clone(), pg.outlet.clone());
+            }
+        }
+        Ok(priors)
+    }
+
+    /// The model whose members have these `priors` and the cue tables and heads trained
+    /// on the block-labelled `pages`.
+    fn fit_heads(
+        &self,
+        pages: &[&LabelledPage],
+        priors: Priors,
+        tracker: &Tracker,
+    ) -> Result<Model> {
+        let p = &self.0;
+        let mut members = Vec::with_capacity(p.members);
+        for (k, prior) in priors.classifiers.into_iter().enumerate() {
             if p.members > 1 {
                 tracker.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            let (m, pages_of_prior) = member.fit_member(all, &pages, &tracker)?;
-            members.push(m);
-            prior_pages.extend(pages_of_prior);
+            members.push(member.fit_member(prior, pages, tracker)?);
         }
         let mut words_per_label = BTreeMap::new();
         let mut blocks = 0;
-        for pg in &pages {
+        for pg in pages {
             if let Some(labels) = pg.block_labels() {
                 for (l, w) in labels.iter().zip(&pg.html.words) {
                     *words_per_label.entry(*l).or_insert(0u64) += *w as u64;
@@ -148,10 +210,8 @@ impl ValidModelParams {
                 blocks,
                 words_per_label,
                 outlets: sorted(pages.iter().map(|p| p.outlet.clone()).collect()),
-                article_prior_pages: prior_pages.len(),
-                article_prior_outlets: sorted(
-                    prior_pages.iter().map(|p| p.outlet.clone()).collect(),
-                ),
+                article_prior_pages: priors.pages.len(),
+                article_prior_outlets: sorted(priors.pages.into_values().collect()),
                 held_out_fold: None,
             },
             members,
@@ -175,21 +235,15 @@ impl ValidModelParams {
         prior as usize + head * (1 + text as usize)
     }
 
-    /// One member, trained with these parameters' seed: its article prior (from the
-    /// article-text-only pages of `all`, which it returns), cue table and heads (from the
-    /// block-labelled `pages`).
-    fn fit_member<'a>(
+    /// One member, trained with these parameters' seed around its `article_prior`: its
+    /// cue table and heads (from the block-labelled `pages`).
+    fn fit_member(
         &self,
-        all: &[&'a LabelledPage],
+        article_prior: Option<Classifier>,
         pages: &[&LabelledPage],
         progress: &Tracker,
-    ) -> Result<(Member, Vec<&'a LabelledPage>)> {
+    ) -> Result<Member> {
         let p = &self.0;
-        let (article_prior, prior_pages) = if p.article_prior {
-            self.fit_article_prior(all, progress)?
-        } else {
-            (None, Vec::new())
-        };
         let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         progress.stage("html head");
         let with_priors: Vec<PageFeatures> = pages
@@ -208,6 +262,9 @@ impl ValidModelParams {
             .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
             .collect();
         let html = self.fit_head(&html_views, &outlets, progress)?;
+        // the text head does not read them
+        drop(html_views);
+        drop(augmented);
         let text = if p.text_head {
             progress.stage("text head");
             let text_views: Vec<View> = pages
@@ -222,16 +279,13 @@ impl ValidModelParams {
         } else {
             None
         };
-        Ok((
-            Member {
-                seed: p.seed,
-                article_prior,
-                cues,
-                html,
-                text,
-            },
-            prior_pages,
-        ))
+        Ok(Member {
+            seed: p.seed,
+            article_prior,
+            cues,
+            html,
+            text,
+        })
     }
 
     /// The cue table of all `pages`, and each page of `rows` with its cue columns from a
@@ -298,7 +352,7 @@ impl ValidModelParams {
             .map(|(pg, t)| (&pg.html, t.as_slice()))
             .collect();
         let (x, y, w) = stack(&views, None);
-        let prior = p.learner.fit(x, &y, &w, p.seed.wrapping_add(2))?;
+        let prior = p.learner.fit_parts(x, &y, &w, p.seed.wrapping_add(2))?;
         progress.fitted();
         Ok((Some(prior), candidates))
     }
@@ -308,7 +362,7 @@ impl ValidModelParams {
         let p = &self.0;
         let (x, y, w) = stack(views, None);
         progress.stage("first stage");
-        let first = p.learner.fit(x, &y, &w, p.seed)?;
+        let first = p.learner.fit_parts(x, &y, &w, p.seed)?;
         progress.fitted();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
@@ -330,7 +384,7 @@ impl ValidModelParams {
         let probs = self.out_of_fold(views, &folds, None, &first, progress)?;
         progress.stage("context stage");
         let (x2, y2, w2) = stack(views, Some(&probs));
-        let context = p.learner.fit(x2, &y2, &w2, p.seed.wrapping_add(1))?;
+        let context = p.learner.fit_parts(x2, &y2, &w2, p.seed.wrapping_add(1))?;
         progress.fitted();
         let temperature = if p.calibrate {
             progress.stage("calibration");
@@ -378,7 +432,7 @@ impl ValidModelParams {
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, wf) = stack(&train_views, train_probs.as_deref());
-            let model = p.learner.fit(xf, &yf, &wf, p.seed)?;
+            let model = p.learner.fit_parts(xf, &yf, &wf, p.seed)?;
             progress.fitted();
             for (i, o) in oof.iter_mut().enumerate() {
                 if folds[i] == f {
@@ -412,24 +466,25 @@ fn with_context(p: &PageFeatures, probs: &Array2<f64>) -> Array2<f32> {
 }
 
 /// The rows (with the context of `probs`, when given), labels and weights of `views`,
-/// page after page.
-fn stack(views: &[View], probs: Option<&[Array2<f64>]>) -> (Array2<f32>, Vec<Label>, Vec<f32>) {
-    let parts: Vec<Array2<f32>> = views
+/// page after page: the rows borrowed from the pages, or made with their context.
+fn stack<'a>(
+    views: &[View<'a>],
+    probs: Option<&[Array2<f64>]>,
+) -> (Vec<CowArray<'a, f32, Ix2>>, Vec<Label>, Vec<f32>) {
+    let parts: Vec<CowArray<f32, Ix2>> = views
         .iter()
         .enumerate()
         .map(|(i, (v, _))| match probs {
-            Some(pr) => with_context(v, &pr[i]),
-            None => rows_view(v).to_owned(),
+            Some(pr) => with_context(v, &pr[i]).into(),
+            None => rows_view(v).into(),
         })
         .collect();
-    let part_views: Vec<ArrayView2<f32>> = parts.iter().map(|a| a.view()).collect();
-    let x = concatenate(Axis(0), &part_views).expect("same number of columns");
     let y: Vec<Label> = views.iter().flat_map(|(_, l)| l.iter().copied()).collect();
     let w: Vec<f32> = views
         .iter()
         .flat_map(|(v, _)| v.words.iter().map(|&n| weight(n)))
         .collect();
-    (x, y, w)
+    (parts, y, w)
 }
 
 /// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on

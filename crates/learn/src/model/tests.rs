@@ -225,7 +225,7 @@ fn save_load_predict_round_trip_is_exact() {
         small(LearnerParams::logistic()),
         uncalibrated,
     ] {
-        let model = params.fit(&data, &|_| {}).unwrap();
+        let model = params.fit(data.clone(), &|_| {}).unwrap();
         assert_eq!(
             model.members[0].html.temperature.is_some(),
             model.params.0.calibrate
@@ -260,12 +260,12 @@ fn save_load_predict_round_trip_is_exact() {
 fn training_is_deterministic() {
     let data = mini();
     let a = small(quick_boosted())
-        .fit(&data, &|_| {})
+        .fit(data.clone(), &|_| {})
         .unwrap()
         .to_json()
         .unwrap();
     let b = small(quick_boosted())
-        .fit(&data, &|_| {})
+        .fit(data.clone(), &|_| {})
         .unwrap()
         .to_json()
         .unwrap();
@@ -293,7 +293,7 @@ fn two_members_pool_the_models_of_their_seeds() {
     };
     let fit = |seed, members| {
         params(seed, members)
-            .fit(&data, &|_| {})
+            .fit(data.clone(), &|_| {})
             .unwrap()
             .with_rules(no_rules)
             .unwrap()
@@ -337,7 +337,7 @@ fn two_members_pool_the_models_of_their_seeds() {
 #[test]
 fn the_confidence_temperature_sharpens_and_keeps_every_label() {
     let data = mini();
-    let model = small(quick_boosted()).fit(&data, &|_| {}).unwrap();
+    let model = small(quick_boosted()).fit(data.clone(), &|_| {}).unwrap();
     assert_eq!(model.rules().confidence_temperature, 1.0);
     let before: Vec<Vec<Prediction>> = data
         .pages
@@ -377,7 +377,7 @@ fn the_confidence_temperature_sharpens_and_keeps_every_label() {
 #[test]
 fn only_models_that_differ_in_their_seeds_join() {
     let data = mini();
-    let fit = |p: ModelParams| p.check().unwrap().fit(&data, &|_| {}).unwrap();
+    let fit = |p: ModelParams| p.check().unwrap().fit(data.clone(), &|_| {}).unwrap();
     let base = || {
         ModelParams::default()
             .learner(quick_boosted())
@@ -401,7 +401,7 @@ fn only_models_that_differ_in_their_seeds_join() {
         .seed(2)
         .check()
         .unwrap()
-        .fit(&fewer, &|_| {})
+        .fit(fewer.clone(), &|_| {})
         .unwrap();
     let err = Model::join(vec![fit(base().seed(1)), other]).unwrap_err();
     assert!(err.to_string().contains("training pages"), "{err}");
@@ -411,7 +411,7 @@ fn only_models_that_differ_in_their_seeds_join() {
 #[test]
 fn model_learns_the_training_pages() {
     let data = mini();
-    let model = small(quick_boosted()).fit(&data, &|_| {}).unwrap();
+    let model = small(quick_boosted()).fit(data.clone(), &|_| {}).unwrap();
     let report = crate::eval::evaluate(&model, &data).report(0);
     let six = report.six_class.unwrap();
     assert!(six.words[&Label::Article].f1 > 0.9, "{:?}", six.words);
@@ -428,7 +428,7 @@ fn bad_model_files_are_refused_with_reasons() {
         .text_head(false)
         .check()
         .unwrap()
-        .fit(&data, &|_| {})
+        .fit(data.clone(), &|_| {})
         .unwrap();
     let json = model.to_json().unwrap();
     let cases: Vec<(Vec<u8>, &str)> = vec![
@@ -585,7 +585,7 @@ fn training_reports_every_fit_it_announced() {
             .learner(quick_boosted())
             .check()
             .unwrap()
-            .fit(&data, &|s| {
+            .fit(data.clone(), &|s| {
                 steps
                     .borrow_mut()
                     .push((s.stage.to_string(), s.fitted, s.fits))
