@@ -262,7 +262,8 @@ pub struct LearnerArgs {
     /// blocks).
     #[arg(long, value_name = "WEIGHT")]
     pub min_leaf_weight: Option<f32>,
-    /// Boosted: fraction of the rows each tree sees.
+    /// Boosted: fraction of the rows each tree sees, drawn at random for each tree (1, the
+    /// default: every row).
     #[arg(long, value_name = "FRACTION")]
     pub subsample: Option<f32>,
     /// Boosted: fraction of the columns each tree sees.

@@ -9,6 +9,7 @@
 //! Both are deterministic for given data and seed and are stored in the model file.
 
 use chaff_extract::Label;
+use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix};
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
@@ -99,7 +100,7 @@ impl LearnerParams {
             max_depth: 6,
             l2: 3.0,
             min_leaf_weight: 5.0,
-            subsample: 0.8,
+            subsample: 1.0,
             colsample: 0.6,
         }
     }
@@ -259,6 +260,12 @@ impl LearnerParams {
                         .set_l2(l2)
                         .set_min_leaf_weight(min_leaf_weight)
                         .set_subsample(subsample)
+                        // forust samples rows only when told how: below 1, at random
+                        .set_sample_method(if subsample < 1.0 {
+                            SampleMethod::Random
+                        } else {
+                            SampleMethod::None
+                        })
                         .set_colsample_bytree(colsample)
                         .set_seed(seed.wrapping_add(label.index() as u64))
                         .set_parallel(true)
@@ -645,6 +652,38 @@ mod tests {
                 joined.predict_proba(x.view())
             );
         }
+    }
+
+    #[test]
+    fn a_subsample_below_one_samples_rows() {
+        let (x, y, w) = toy();
+        let with = |subsample: f32| {
+            let LearnerParams::Boosted {
+                iterations,
+                learning_rate,
+                max_depth,
+                l2,
+                colsample,
+                ..
+            } = small_boosted()
+            else {
+                unreachable!("small_boosted is boosted")
+            };
+            LearnerParams::Boosted {
+                iterations,
+                learning_rate,
+                max_depth,
+                l2,
+                min_leaf_weight: 0.0,
+                subsample,
+                colsample,
+            }
+            .fit(x.clone(), &y, &w, 7)
+            .unwrap()
+            .predict_proba(x.view())
+        };
+        assert_eq!(with(1.0), with(1.0));
+        assert_ne!(with(1.0), with(0.5));
     }
 
     #[test]

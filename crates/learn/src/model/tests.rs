@@ -187,7 +187,7 @@ fn quick_boosted() -> LearnerParams {
         max_depth: 3,
         l2: 1.0,
         min_leaf_weight: 1.0,
-        subsample: 0.8,
+        subsample: 1.0,
         colsample: 0.6,
     }
 }
