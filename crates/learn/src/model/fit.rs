@@ -29,12 +29,13 @@ const CUE_FOLDS: usize = 5;
 /// A page's rows and its blocks' labels, as a stage trains on them.
 type View<'a> = (&'a PageFeatures, &'a [Label]);
 
-/// The members' article priors (`None` for a member without one), and the pages they
-/// were trained on (id → outlet).
+/// The members' article priors (`None` for a member without one), how many pages they
+/// were trained on (a page once for each prior that drew it) and those pages' outlets.
 #[derive(Default)]
 struct Priors {
     classifiers: Vec<Option<Classifier>>,
-    pages: BTreeMap<String, String>,
+    pages: usize,
+    outlets: Vec<String>,
 }
 
 /// Where a training run is, as [`ValidModelParams::fit`] reports it: at the start of each
@@ -149,7 +150,6 @@ impl ValidModelParams {
         let p = &self.0;
         let mut priors = Priors::default();
         for k in 0..p.members {
-            let member = self.with_seed(member_seed(p.seed, k));
             if !p.article_prior {
                 priors.classifiers.push(None);
                 continue;
@@ -157,11 +157,13 @@ impl ValidModelParams {
             if p.members > 1 {
                 progress.stage(&format!("member {} of {}", k + 1, p.members));
             }
+            let member = self.with_seed(member_seed(p.seed, k));
             let (prior, pages) = member.fit_article_prior(all, progress)?;
             priors.classifiers.push(prior);
-            for pg in pages {
-                priors.pages.insert(pg.id.clone(), pg.outlet.clone());
-            }
+            priors.pages += pages.len();
+            priors
+                .outlets
+                .extend(pages.iter().map(|pg| pg.outlet.clone()));
         }
         Ok(priors)
     }
@@ -210,8 +212,8 @@ impl ValidModelParams {
                 blocks,
                 words_per_label,
                 outlets: sorted(pages.iter().map(|p| p.outlet.clone()).collect()),
-                article_prior_pages: priors.pages.len(),
-                article_prior_outlets: sorted(priors.pages.into_values().collect()),
+                article_prior_pages: priors.pages,
+                article_prior_outlets: sorted(priors.outlets),
                 held_out_fold: None,
             },
             members,

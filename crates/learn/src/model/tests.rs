@@ -562,6 +562,54 @@ fn bad_model_files_are_refused_with_reasons() {
     assert!(err.contains("temperature -1"), "{err}");
 }
 
+/// The article-text pages train each member's prior, drawn by its seed, and the summary
+/// counts a page once for each prior that drew it.
+#[test]
+fn each_members_prior_trains_on_the_article_text_pages() {
+    let mut data = mini();
+    let article_text: Vec<crate::LabelledPage> = data
+        .pages
+        .iter()
+        .map(|pg| {
+            let mut words = Vec::new();
+            for (t, l) in pg.texts.iter().zip(pg.block_labels().unwrap()) {
+                if *l == Label::Article {
+                    words.extend(chaff_extract::text::words(t));
+                }
+            }
+            let mut page = pg.clone();
+            page.id = format!("text-{}", pg.id);
+            page.outlet = format!("text-{}", pg.outlet);
+            page.text = None;
+            page.gold = crate::dataset::PageGold::ArticleWords(words);
+            page
+        })
+        .collect();
+    data.pages.extend(article_text);
+    let model = ModelParams::default()
+        .learner(quick_boosted())
+        .members(2)
+        .article_prior_pages(3)
+        .check()
+        .unwrap()
+        .fit(data, &|_| {})
+        .unwrap();
+    let training = model.training();
+    assert_eq!(
+        training.pages, 4,
+        "the heads train on the labelled pages alone"
+    );
+    assert_eq!(
+        training.article_prior_pages, 6,
+        "three pages for each of two priors"
+    );
+    assert!(training
+        .article_prior_outlets
+        .iter()
+        .all(|o| o.starts_with("text-")));
+    assert!(model.members.iter().all(|m| m.article_prior.is_some()));
+}
+
 /// Training counts its fits ahead and reports each: the count it reaches is the count it
 /// announced, whatever stages the parameters ask for, and it never goes past it.
 #[test]
