@@ -54,15 +54,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new("pages");
     progress.stage("reading pages");
     let (data, failed) = load_data(&args.data, args.limits.limits())?;
-    let labelled: Vec<&str> = data.labelled().map(|pg| pg.outlet.as_str()).collect();
-    let outlets = labelled
-        .iter()
+    let labelled = data.labelled().count();
+    let outlets = data
+        .labelled()
+        .map(|pg| &pg.outlet)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let article_text = data.pages.len() - labelled.len();
+    let article_text = data.pages.len() - labelled;
     progress.stage(&format!(
         "training on {} labelled block by block from {}{}",
-        count(labelled.len(), "page", "pages"),
+        count(labelled, "page", "pages"),
         count(outlets, "outlet", "outlets"),
         if article_text > 0 {
             format!(
@@ -73,7 +74,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             String::new()
         }
     ));
-    drop(labelled);
     let model = params
         .fit(data, &|step| progress.training(step))?
         .with_rules(rules)?;
