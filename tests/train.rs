@@ -369,3 +369,109 @@ fn model_shows_how_it_was_trained() {
     let o = chaff!("model", "--model", &model);
     assert!(stdout(&o).contains("logistic regression"), "{}", stdout(&o));
 }
+
+/// A dataset folder `dir/text` of the mini pages as article-text pages of other outlets:
+/// each page without its labels, its article text what `chaff classify --extract
+/// article` gives of it.
+fn article_text_dataset(dir: &Path) -> std::path::PathBuf {
+    let text = dir.join("text");
+    std::fs::create_dir(&text).unwrap();
+    let mut manifest = String::new();
+    for name in ["dailyplanet", "gazette", "techbyte", "valleyherald"] {
+        let page = root().join(format!("datasets/mini/{name}.html"));
+        let html = std::fs::read_to_string(&page).unwrap();
+        let unlabelled = LABELS.iter().fold(html, |h, l| {
+            h.replace(&format!(" data-block-label=\"{l}\""), "")
+        });
+        std::fs::write(text.join(format!("{name}.html")), unlabelled).unwrap();
+        let o = chaff!("classify", "--extract", "article", &page);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::write(text.join(format!("{name}.txt")), &o.stdout).unwrap();
+        manifest.push_str(&format!(
+            "{{\"id\": \"{name}\", \"html\": \"{name}.html\", \"article\": \"{name}.txt\", \
+             \"domain\": \"text-{name}.example\"}}\n"
+        ));
+    }
+    std::fs::write(text.join("manifest.jsonl"), manifest).unwrap();
+    text
+}
+
+/// A student taught by a teacher (`train --teacher`, `eval --teacher-folds`): it trains
+/// on the taught pages, says so, and refuses a teacher without pages to teach, pages
+/// without a teacher, and a teacher's folds that held out other outlets.
+#[test]
+fn a_teacher_teaches_a_student_in_training_and_cross_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = article_text_dataset(dir.path());
+    let run = |args: &[&str], extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chaff"))
+            .current_dir(root())
+            .args(args)
+            .args(["--trees", "5", "--data", "datasets/mini", "--data"])
+            .arg(&text)
+            .args(extra)
+            .output()
+            .expect("chaff runs")
+    };
+    let train = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        run(
+            &["train", "--no-text-head", "--out", out.to_str().unwrap()],
+            extra,
+        )
+    };
+    let o = train("teacher.json", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let teacher = dir.path().join("teacher.json");
+    let o = train(
+        "student.json",
+        &[
+            "--teacher",
+            teacher.to_str().unwrap(),
+            "--taught-pages",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("teacher on 2 pages"), "{}", stderr(&o));
+    let o = chaff!("model", "--model", dir.path().join("student.json"));
+    assert!(
+        stdout(&o).contains(
+            "trained on 4 block-labelled pages (69 blocks) and 2 article-text pages taught \
+             by a teacher, of 6 outlets; article prior on 2 article-text pages of 2 outlets"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = train("x.json", &["--taught-pages", "2"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--taught-pages needs a --teacher model"),
+        "{}",
+        stderr(&o)
+    );
+    let o = train("x.json", &["--teacher", teacher.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--taught-pages"), "{}", stderr(&o));
+    // cross-validation: the teacher's folds must hold out the student's
+    let cv = |extra: &[&str]| run(&["eval", "--cv-by-domain", "2"], extra);
+    let folds = dir.path().join("folds");
+    let o = cv(&["--save-folds", folds.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let taught = [
+        "--teacher-folds",
+        folds.to_str().unwrap(),
+        "--taught-pages",
+        "1",
+    ];
+    let o = cv(&taught);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("macro-F1"), "{}", stdout(&o));
+    let o = cv(&[&taught[..], &["--fold-seed", "7"]].concat());
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("did not hold out fold 1's outlets"),
+        "{}",
+        stderr(&o)
+    );
+}
