@@ -1,6 +1,7 @@
 //! A page: the DOM (for HTML pages) and its blocks in document order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
@@ -302,18 +303,12 @@ impl Page {
                 .map(|i| format!("/line[{i}]"))
                 .collect();
         };
-        // position of every element among its parent's children of the same name
+        // the position of an element among its parent's element children of the same
+        // name, counted for the parents on the blocks' paths only, each parent once
         let mut position: HashMap<NodeId, usize> = HashMap::new();
-        for node in dom.tree.nodes() {
-            let mut seen: HashMap<&str, usize> = HashMap::new();
-            for child in node.children() {
-                if let Some(el) = child.value().as_element() {
-                    let n = seen.entry(el.name()).or_insert(0);
-                    *n += 1;
-                    position.insert(child.id(), *n);
-                }
-            }
-        }
+        let mut counted: HashSet<NodeId> = HashSet::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut steps: Vec<(&str, usize)> = Vec::new();
         self.blocks
             .iter()
             .enumerate()
@@ -321,24 +316,38 @@ impl Page {
                 let Some(id) = b.node else {
                     return format!("/line[{}]", i + 1);
                 };
-                let mut parts = Vec::new();
+                steps.clear();
+                let mut cut = false;
                 let mut node = dom.tree.get(id);
                 while let Some(n) = node {
-                    if parts.len() == MAX_PATH_DEPTH {
-                        parts.push("…".to_string());
+                    if steps.len() == MAX_PATH_DEPTH {
+                        cut = true;
                         break;
                     }
                     if let Some(el) = n.value().as_element() {
-                        parts.push(format!(
-                            "{}[{}]",
-                            el.name(),
-                            position.get(&n.id()).copied().unwrap_or(1)
-                        ));
+                        let parent = n.parent();
+                        if let Some(p) = parent.filter(|p| counted.insert(p.id())) {
+                            seen.clear();
+                            for child in p.children() {
+                                if let Some(e) = child.value().as_element() {
+                                    let k = seen.entry(e.name()).or_insert(0);
+                                    *k += 1;
+                                    position.insert(child.id(), *k);
+                                }
+                            }
+                        }
+                        steps.push((el.name(), position.get(&n.id()).copied().unwrap_or(1)));
                     }
                     node = n.parent();
                 }
-                parts.reverse();
-                format!("/{}", parts.join("/"))
+                let mut path = String::with_capacity(16 * steps.len() + 4);
+                if cut {
+                    path.push_str("/…");
+                }
+                for (name, pos) in steps.iter().rev() {
+                    let _ = write!(path, "/{name}[{pos}]");
+                }
+                path
             })
             .collect()
     }
