@@ -28,7 +28,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &loaded.dataset,
         &folds,
         None,
-        None,
         &|step| eprintln!("cross-validation {step}"),
     )?;
     let report = scorer.report(0);

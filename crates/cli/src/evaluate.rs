@@ -18,7 +18,7 @@ use crate::train::load_data;
 /// What `eval` scores.
 enum Mode {
     /// Cross-validation with these folds, parameters and page rules.
-    CrossValidate(Folds, ValidModelParams, PageRules, Option<FoldModels>),
+    CrossValidate(Folds, ValidModelParams, PageRules),
     /// The held-out pages of a cross-validation, with the fold models saved in these
     /// folders (each fold's models joined into one).
     Folds(Vec<PathBuf>, FoldModels),
@@ -59,25 +59,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .check()
             .map_err(flag_error)?;
         let rules = args.decision.apply(PageRules::default())?;
-        if args.teacher_folds.is_none() && args.learner.taught_pages.is_some() {
-            anyhow::bail!("--taught-pages needs --teacher-folds to teach them");
-        }
-        let teachers = args
-            .teacher_folds
-            .as_ref()
-            .map(|dir| {
-                FoldModels::load(std::slice::from_ref(dir)).with_context(|| {
-                    format!(
-                        "{}: cannot be read as the fold models of --teacher-folds",
-                        dir.display()
-                    )
-                })
-            })
-            .transpose()?;
         if let Some(dir) = &args.save_folds {
             prepare_fold_dir(dir, k).context("cannot make the folder for --save-folds ready")?;
         }
-        Mode::CrossValidate(folds, params, rules, teachers)
+        Mode::CrossValidate(folds, params, rules)
     } else if !args.folds.is_empty() {
         // the page rules of the flags, checked before any model is read
         args.decision.apply(PageRules::default())?;
@@ -119,14 +104,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     };
     let mut overlays = std::collections::BTreeMap::new();
     let mut report = match mode {
-        Mode::CrossValidate(folds, params, rules, teachers) => {
+        Mode::CrossValidate(folds, params, rules) => {
             let scorer = cross_validate(
                 &params,
                 &rules,
                 &data,
                 &folds,
                 args.save_folds.as_deref(),
-                teachers.as_ref(),
                 &|m| eprintln!("chaff: cross-validation {m}"),
             )?;
             scorer.report(worst)

@@ -220,10 +220,6 @@ pub struct TrainArgs {
     /// Do not learn the article prior from article-text-only pages in the data.
     #[arg(long)]
     pub no_article_prior: bool,
-    /// A model (trained on the same pages, larger) whose probabilities the HTML head
-    /// learns on --taught-pages article-text pages: a compact student of a teacher.
-    #[arg(long, value_name = "FILE", requires = "taught_pages")]
-    pub teacher: Option<PathBuf>,
     /// Seed for every random choice.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -282,11 +278,6 @@ pub struct LearnerArgs {
     /// [default: 1500].
     #[arg(long, value_name = "N")]
     pub prior_pages: Option<usize>,
-    /// With a teacher (`train --teacher`, `eval --teacher-folds`): most article-text-only
-    /// pages (drawn by the seed, kept out of the prior's draw) the HTML head also learns
-    /// from, each block taught the teacher's probabilities (distillation).
-    #[arg(long, value_name = "N")]
-    pub taught_pages: Option<usize>,
     /// Leave the final probabilities uncalibrated (no temperature learned from their
     /// out-of-fold values).
     #[arg(long)]
@@ -314,9 +305,6 @@ impl LearnerArgs {
         }
         if let Some(n) = self.prior_pages {
             params = params.article_prior_pages(n);
-        }
-        if let Some(n) = self.taught_pages {
-            params = params.taught_pages(n);
         }
         if let Some(n) = self.members {
             params = params.members(n);
@@ -501,11 +489,6 @@ pub struct EvalArgs {
     /// models of an earlier run there are replaced.
     #[arg(long, value_name = "DIR", requires = "cv_by_domain")]
     pub save_folds: Option<PathBuf>,
-    /// With --cv-by-domain: the fold models of a cross-validation on the same folds
-    /// (--save-folds of a larger model), each the teacher of the same fold's student on
-    /// --taught-pages article-text pages.
-    #[arg(long, value_name = "DIR", requires_all = ["cv_by_domain", "taught_pages"])]
-    pub teacher_folds: Option<PathBuf>,
     /// Score only pages whose outlet the model was not trained on (neither its six-class
     /// pages nor its article prior's pages).
     #[arg(long)]

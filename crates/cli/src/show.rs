@@ -43,18 +43,10 @@ fn summary(model: &Model, out: &mut impl Write) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "trained on {} block-labelled pages ({} blocks){} of {} outlets; article prior on {} \
+        "trained on {} block-labelled pages ({} blocks) of {} outlets; article prior on {} \
          article-text pages of {} outlets",
         t.pages,
         t.blocks,
-        if t.taught_pages > 0 {
-            format!(
-                " and {} article-text pages taught by a teacher,",
-                t.taught_pages
-            )
-        } else {
-            String::new()
-        },
         t.outlets.len(),
         t.article_prior_pages,
         t.article_prior_outlets.len()

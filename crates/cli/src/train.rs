@@ -50,14 +50,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .check()
         .map_err(crate::flags::flag_error)?;
     let rules = args.decision.apply(PageRules::default())?;
-    if args.teacher.is_none() && args.learner.taught_pages.is_some() {
-        anyhow::bail!("--taught-pages needs a --teacher model to teach them");
-    }
-    let teacher = args
-        .teacher
-        .as_deref()
-        .map(|p| Model::load(p).context("cannot read --teacher"))
-        .transpose()?;
     check_writable(&args.out, "--out")?;
     let progress = Progress::new("pages");
     progress.stage("reading pages");
@@ -82,12 +74,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             String::new()
         }
     ));
-    let report = |step: chaff_learn::TrainingStep| progress.training(step);
-    let model = match &teacher {
-        Some(t) => params.fit_taught(data, t, &report)?,
-        None => params.fit(data, &report)?,
-    }
-    .with_rules(rules)?;
+    let model = params
+        .fit(data, &|step| progress.training(step))?
+        .with_rules(rules)?;
     model.save(&args.out)?;
     progress.finish();
     eprintln!(

@@ -184,15 +184,6 @@ pub enum TrainingError {
     /// Every block has one label.
     #[error("every training block is labelled {0}: a model needs two labels at least")]
     OneLabel(Label),
-    /// Pages to be taught were asked for, but no teacher was given.
-    #[error("{0} taught pages were asked for, but no teacher model was given")]
-    NoTeacher(usize),
-    /// A teacher was given, but no page to teach.
-    #[error("a teacher model was given, but no taught pages (taught_pages is 0)")]
-    TeacherWithoutPages,
-    /// The teacher reads another feature schema than this chaff makes.
-    #[error("the teacher model reads another feature schema than this chaff makes: retrain it")]
-    TeacherSchema,
     /// A fold of a cross-validation has no block-labelled page to train on.
     #[error(
         "fold {fold} of {folds} has no block-labelled page to train on{}: block-labelled \
@@ -239,17 +230,6 @@ pub enum FoldsError {
         model: usize,
         /// What differs.
         what: &'static str,
-    },
-    /// A teacher's fold model did not hold out what the student's fold holds out.
-    #[error(
-        "the teacher's {file} did not hold out fold {fold}'s outlets: the teachers' folds \
-         must be drawn from the same pages with the same fold seed and number of folds"
-    )]
-    TeacherFold {
-        /// The teacher's fold model's file name.
-        file: String,
-        /// The fold, from 1.
-        fold: usize,
     },
     /// A page's outlet was held out by no fold.
     #[error(

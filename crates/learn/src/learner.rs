@@ -53,38 +53,6 @@ impl std::fmt::Display for LearnerParams {
 /// Rows predicted at once.
 pub const PREDICT_ROWS: usize = 256;
 
-/// What a training row is taught: a share of each label (in [`Label::ALL`]'s order)
-/// summing to 1. A gold label's target is all on that label; a teacher's is its
-/// probabilities (distillation).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Target(pub [f32; Label::COUNT]);
-
-impl From<Label> for Target {
-    fn from(label: Label) -> Target {
-        let mut t = [0.0; Label::COUNT];
-        t[label.index()] = 1.0;
-        Target(t)
-    }
-}
-
-impl Target {
-    /// The label with the largest share (the first of equals).
-    pub fn likeliest(&self) -> Label {
-        let mut best = 0;
-        for (k, &v) in self.0.iter().enumerate() {
-            if v > self.0[best] {
-                best = k;
-            }
-        }
-        Label::ALL[best]
-    }
-
-    /// `label`'s share.
-    pub fn share(&self, label: Label) -> f32 {
-        self.0[label.index()]
-    }
-}
-
 /// A learner and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -217,19 +185,16 @@ impl LearnerParams {
     /// Fit the learner to rows `x` (one per block) with labels `y` and weights `w`. The
     /// rows are taken, so their memory is given back as soon as the learner has its copy.
     pub fn fit(&self, x: Array2<f32>, y: &[Label], w: &[f32], seed: u64) -> Result<Classifier> {
-        let targets: Vec<Target> = y.iter().map(|&l| l.into()).collect();
-        self.fit_parts(vec![x.into()], &targets, w, seed)
+        self.fit_parts(vec![x.into()], y, w, seed)
     }
 
     /// [`fit`](Self::fit) to the rows of `parts` one after the other (a page's rows each,
-    /// borrowed or made for the fit), never joined into one array, each row taught its
-    /// [`Target`]: the learner's own copy is made from them, and those that are owned are
-    /// given back as soon as it is made. Boosted trees learn each label's share (log-loss
-    /// takes targets in [0, 1]); logistic regression learns each row's likeliest label.
+    /// borrowed or made for the fit), never joined into one array: the learner's own copy
+    /// is made from them, and those that are owned are given back as soon as it is made.
     pub fn fit_parts(
         &self,
         parts: Vec<CowArray<'_, f32, Ix2>>,
-        y: &[Target],
+        y: &[Label],
         w: &[f32],
         seed: u64,
     ) -> Result<Classifier> {
@@ -247,15 +212,8 @@ impl LearnerParams {
             rows == y.len() && y.len() == w.len(),
             "one label and one weight per row"
         );
-        // the labels some row is taught a share of
-        let present: Vec<Label> = Label::ALL
-            .into_iter()
-            .filter(|&label| y.iter().any(|t| t.share(label) > 0.0))
-            .collect();
-        match present[..] {
-            [] => return Err(TrainingError::NoBlocks.into()),
-            [only] => return Err(TrainingError::OneLabel(only).into()),
-            _ => {}
+        if let Some(only) = y.first().filter(|&&first| y.iter().all(|&l| l == first)) {
+            return Err(TrainingError::OneLabel(*only).into());
         }
         let views: Vec<ArrayView2<f32>> = parts.iter().map(|p| p.view()).collect();
         let scaler = Standardizer::fit(&views);
@@ -264,7 +222,7 @@ impl LearnerParams {
                 alpha,
                 max_iterations,
             } => {
-                let targets = Array1::from_iter(y.iter().map(|t| t.likeliest().index()));
+                let targets = Array1::from_iter(y.iter().map(|l| l.index()));
                 let x = concatenate(Axis(0), &views).expect("the same columns");
                 let data = linfa::Dataset::new(scaler.apply(x.view()), targets);
                 let fitted = MultiLogisticRegression::default()
@@ -289,8 +247,12 @@ impl LearnerParams {
                 drop(views);
                 drop(parts);
                 let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
+                let present: Vec<Label> = Label::ALL
+                    .into_iter()
+                    .filter(|label| y.contains(label))
+                    .collect();
                 let fit_one = |label: Label| -> Result<Ensemble> {
-                    let target: Vec<f64> = y.iter().map(|t| t.share(label) as f64).collect();
+                    let target: Vec<f64> = y.iter().map(|&l| (l == label) as u8 as f64).collect();
                     let mut b = GradientBooster::default()
                         .set_iterations(iterations)
                         .set_learning_rate(learning_rate)
@@ -683,57 +645,13 @@ mod tests {
                 rows(2..5).to_owned().into(),
                 rows(5..6).into(),
             ];
-            let targets: Vec<Target> = y.iter().map(|&l| l.into()).collect();
-            let split = p.fit_parts(parts, &targets, &w, 7).unwrap();
+            let split = p.fit_parts(parts, &y, &w, 7).unwrap();
             assert_eq!(split.scaler, joined.scaler);
             assert_eq!(
                 split.predict_proba(x.view()),
                 joined.predict_proba(x.view())
             );
         }
-    }
-
-    /// Boosted trees learn each label's share of soft targets (a teacher's
-    /// probabilities); logistic regression learns each row's likeliest label.
-    #[test]
-    fn soft_targets_are_learned_as_shares() {
-        let n = 200;
-        let x = Array2::from_shape_fn((n, 1), |(i, _)| (i % 2) as f32);
-        let share = |i: usize| if i.is_multiple_of(2) { 0.8 } else { 0.1 };
-        let targets: Vec<Target> = (0..n)
-            .map(|i| {
-                let mut t = [0.0; Label::COUNT];
-                t[Label::Article.index()] = share(i);
-                t[Label::Other.index()] = 1.0 - share(i);
-                Target(t)
-            })
-            .collect();
-        let w = vec![1.0; n];
-        let boosted = LearnerParams::Boosted {
-            iterations: 100,
-            learning_rate: 0.3,
-            max_depth: 2,
-            l2: 0.0,
-            min_leaf_weight: 0.0,
-            subsample: 1.0,
-            colsample: 1.0,
-        };
-        let fitted = boosted
-            .fit_parts(vec![x.view().into()], &targets, &w, 1)
-            .unwrap();
-        let p = fitted.predict_proba(x.view());
-        let article = Label::Article.index();
-        assert!((p[[0, article]] - 0.8).abs() < 0.02, "{}", p[[0, article]]);
-        assert!((p[[1, article]] - 0.1).abs() < 0.02, "{}", p[[1, article]]);
-        let likeliest: Vec<Label> = targets.iter().map(Target::likeliest).collect();
-        assert_eq!(likeliest[0], Label::Article);
-        assert_eq!(likeliest[1], Label::Other);
-        let logistic = LearnerParams::logistic();
-        let soft = logistic
-            .fit_parts(vec![x.view().into()], &targets, &w, 1)
-            .unwrap();
-        let hard = logistic.fit(x.clone(), &likeliest, &w, 1).unwrap();
-        assert_eq!(soft.predict_proba(x.view()), hard.predict_proba(x.view()));
     }
 
     #[test]

@@ -80,17 +80,13 @@ pub fn prepare_fold_dir(dir: &Path, folds: usize) -> Result<()> {
 /// Folds are fitted in parallel (rayon), and the held-out pages are scored by the HTML
 /// head, so no text head is trained. With `save_folds` (a folder made ready by
 /// [`prepare_fold_dir`]), each fold's model is written there as [`fold_file`], so the
-/// same held-out predictions can be made again ([`FoldModels`]) without training. With
-/// `teachers` (the fold models of a cross-validation on the same folds), each fold's
-/// model is taught by the teacher that held out the same outlets
-/// ([`ValidModelParams::fit_taught`]).
+/// same held-out predictions can be made again ([`FoldModels`]) without training.
 pub fn cross_validate(
     params: &ValidModelParams,
     rules: &PageRules,
     data: &Dataset,
     folds: &Folds,
     save_folds: Option<&Path>,
-    teachers: Option<&FoldModels>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Scorer> {
     let Folds {
@@ -127,18 +123,13 @@ pub fn cross_validate(
                 }
                 .into());
             }
+            let mut model = params.fit_pages(&train, &|_| {})?.with_rules(*rules)?;
             let held_out: BTreeSet<String> = outlets
                 .iter()
                 .zip(&fold_of)
                 .filter(|(_, &g)| g == f)
                 .map(|(o, _)| o.to_string())
                 .collect();
-            let teacher = teachers
-                .map(|t| t.teacher_of(f, k, fold_seed, &held_out))
-                .transpose()?;
-            let mut model = params
-                .fit_pages(&train, teacher, &|_| {})?
-                .with_rules(*rules)?;
             model.set_held_out_fold(HeldOutFold {
                 fold: f + 1,
                 folds: k,
@@ -318,27 +309,6 @@ impl FoldModels {
             })
             .collect::<Result<Vec<Model>>>()?;
         FoldModels::new(models)
-    }
-
-    /// Fold `f`'s model (from 0) as the teacher of a student's fold `f` of `k` drawn by
-    /// `seed`, which holds out `held_out`: an error unless it held out the same.
-    fn teacher_of(
-        &self,
-        f: usize,
-        k: usize,
-        seed: u64,
-        held_out: &BTreeSet<String>,
-    ) -> Result<&Model, FoldsError> {
-        let same = self.models.get(f).filter(|m| {
-            m.training().held_out_fold.as_ref().is_some_and(|h| {
-                (h.fold, h.folds, h.seed) == (f + 1, k, seed)
-                    && h.outlets.iter().eq(held_out.iter())
-            })
-        });
-        same.ok_or_else(|| FoldsError::TeacherFold {
-            file: fold_file(f),
-            fold: f + 1,
-        })
     }
 
     /// The fold models with the page rules `rules` makes of each one's.

@@ -9,7 +9,6 @@ use ndarray::{concatenate, Array2, Axis, CowArray, Ix2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 use super::predict::{rows_view, with_columns, with_prior};
 use super::rules::{best_temperature, temper};
@@ -18,7 +17,7 @@ use super::{file, member_seed, Head, Member, Model, TrainingSummary, ValidModelP
 use crate::cues::CueTable;
 use crate::dataset::{Dataset, LabelledPage, PageGold};
 use crate::error::TrainingError;
-use crate::learner::{Classifier, Target};
+use crate::learner::Classifier;
 use crate::outlet::folds_by_outlet;
 use crate::PageFeatures;
 use crate::{context, PageRules, Result};
@@ -27,14 +26,8 @@ use crate::{context, PageRules, Result};
 /// others.
 const CUE_FOLDS: usize = 5;
 
-/// A page's rows and what its blocks are taught, as a stage trains on them.
-type View<'a> = (&'a PageFeatures, &'a [Target]);
-
-/// An article-text page the HTML head learns from, and what a teacher says of its blocks.
-struct Taught<'a> {
-    page: &'a LabelledPage,
-    targets: Vec<Target>,
-}
+/// A page's rows and its blocks' labels, as a stage trains on them.
+type View<'a> = (&'a PageFeatures, &'a [Label]);
 
 /// The members' article priors (`None` for a member without one), how many pages they
 /// were trained on (a page once for each prior that drew it) and those pages' outlets.
@@ -103,89 +96,29 @@ impl ValidModelParams {
     /// that the article-text pages are given back as soon as the priors are fitted: the
     /// heads train on the block-labelled pages alone.
     pub fn fit(&self, data: Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
-        self.fit_dataset(data, None, progress)
-    }
-
-    /// [`fit`](Self::fit), with the HTML head also learning from up to `taught_pages`
-    /// article-text pages (drawn by the seed, and left out of the prior's draw), each of
-    /// their blocks taught `teacher`'s probabilities (distillation: a compact model
-    /// learns what a larger one says of pages that have no fine gold).
-    pub fn fit_taught(
-        &self,
-        data: Dataset,
-        teacher: &Model,
-        progress: &dyn Fn(TrainingStep),
-    ) -> Result<Model> {
-        self.fit_dataset(data, Some(teacher), progress)
-    }
-
-    fn fit_dataset(
-        &self,
-        data: Dataset,
-        teacher: Option<&Model>,
-        progress: &dyn Fn(TrainingStep),
-    ) -> Result<Model> {
         let mut pages = data.pages;
         let all: Vec<&LabelledPage> = pages.iter().collect();
-        let (taught, pool) = self.draw_taught(&all, teacher.is_some());
-        let tracker = self.tracker(&all, &pool, teacher, progress)?;
-        let priors = self.fit_priors(&pool, &tracker)?;
-        let mut keep: Vec<bool> = all.iter().map(|pg| pg.block_labels().is_some()).collect();
-        for &i in &taught {
-            keep[i] = true;
-        }
-        drop(pool);
-        let mut keep = keep.into_iter();
-        pages.retain(|_| keep.next().expect("one flag per page"));
-        let kept: Vec<&LabelledPage> = pages.iter().collect();
-        self.fit_heads(&kept, teacher, priors, &tracker)
+        let tracker = self.tracker(&all, progress)?;
+        let priors = self.fit_priors(&all, &tracker)?;
+        pages.retain(|pg| pg.block_labels().is_some());
+        self.fit_heads(&pages.iter().collect::<Vec<_>>(), priors, &tracker)
     }
 
     /// [`fit`](Self::fit) over borrowed pages (cross-validation trains each fold on a
-    /// subset without copying it), taught by `teacher` as [`fit_taught`](Self::fit_taught)
-    /// when one is given.
+    /// subset without copying it).
     pub fn fit_pages(
         &self,
         all: &[&LabelledPage],
-        teacher: Option<&Model>,
         progress: &dyn Fn(TrainingStep),
     ) -> Result<Model> {
-        let (taught, pool) = self.draw_taught(all, teacher.is_some());
-        let tracker = self.tracker(all, &pool, teacher, progress)?;
-        let priors = self.fit_priors(&pool, &tracker)?;
+        let tracker = self.tracker(all, progress)?;
+        let priors = self.fit_priors(all, &tracker)?;
         let pages: Vec<&LabelledPage> = all
             .iter()
-            .enumerate()
-            .filter(|(i, pg)| pg.block_labels().is_some() || taught.contains(i))
-            .map(|(_, pg)| *pg)
+            .copied()
+            .filter(|pg| pg.block_labels().is_some())
             .collect();
-        self.fit_heads(&pages, teacher, priors, &tracker)
-    }
-
-    /// The article-text pages of `all` the HTML head is taught (their indices, up to
-    /// `taught_pages` drawn by the seed, none without a teacher) and the others, from
-    /// which the prior draws its pages.
-    fn draw_taught<'a>(
-        &self,
-        all: &[&'a LabelledPage],
-        teacher: bool,
-    ) -> (Vec<usize>, Vec<&'a LabelledPage>) {
-        let mut article_text: Vec<usize> = (0..all.len())
-            .filter(|&i| is_article_text(all[i]))
-            .collect();
-        let n = if teacher { self.0.taught_pages } else { 0 };
-        let mut taught = Vec::new();
-        if n > 0 {
-            let mut drawn = article_text.clone();
-            drawn.sort_by(|&a, &b| all[a].id.cmp(&all[b].id));
-            drawn.shuffle(&mut ChaCha8Rng::seed_from_u64(self.0.seed.wrapping_add(5)));
-            drawn.truncate(n);
-            drawn.sort_unstable();
-            article_text.retain(|i| drawn.binary_search(i).is_err());
-            taught = drawn;
-        }
-        let pool = article_text.into_iter().map(|i| all[i]).collect();
-        (taught, pool)
+        self.fit_heads(&pages, priors, &tracker)
     }
 
     /// The tracker of a run over `all` pages, which counts its fits ahead; an error when
@@ -193,18 +126,8 @@ impl ValidModelParams {
     fn tracker<'a>(
         &self,
         all: &[&LabelledPage],
-        pool: &[&LabelledPage],
-        teacher: Option<&Model>,
         progress: &'a dyn Fn(TrainingStep),
     ) -> Result<Tracker<'a>> {
-        match (teacher, self.0.taught_pages) {
-            (Some(_), 0) => return Err(TrainingError::TeacherWithoutPages.into()),
-            (None, n) if n > 0 => return Err(TrainingError::NoTeacher(n).into()),
-            (Some(t), _) if t.feature_schema() != FeatureSchema::current() => {
-                return Err(TrainingError::TeacherSchema.into())
-            }
-            _ => {}
-        }
         let pages: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -217,13 +140,13 @@ impl ValidModelParams {
             report: progress,
             stage: RefCell::new(String::new()),
             fitted: Cell::new(0),
-            fits: self.0.members * self.fits_per_member(pool, &pages),
+            fits: self.0.members * self.fits_per_member(all, &pages),
         })
     }
 
     /// Each member's article prior (when the parameters ask for one), trained with the
-    /// member's seed on the article-text pages of `pool`.
-    fn fit_priors(&self, pool: &[&LabelledPage], progress: &Tracker) -> Result<Priors> {
+    /// member's seed on the article-text pages of `all`.
+    fn fit_priors(&self, all: &[&LabelledPage], progress: &Tracker) -> Result<Priors> {
         let p = &self.0;
         let mut priors = Priors::default();
         for k in 0..p.members {
@@ -235,7 +158,7 @@ impl ValidModelParams {
                 progress.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            let (prior, pages) = member.fit_article_prior(pool, progress)?;
+            let (prior, pages) = member.fit_article_prior(all, progress)?;
             priors.classifiers.push(prior);
             priors.pages += pages.len();
             priors
@@ -246,44 +169,21 @@ impl ValidModelParams {
     }
 
     /// The model whose members have these `priors` and the cue tables and heads trained
-    /// on the block-labelled pages of `kept`; its other pages are taught `teacher`'s
-    /// probabilities.
+    /// on the block-labelled `pages`.
     fn fit_heads(
         &self,
-        kept: &[&LabelledPage],
-        teacher: Option<&Model>,
+        pages: &[&LabelledPage],
         priors: Priors,
         tracker: &Tracker,
     ) -> Result<Model> {
         let p = &self.0;
-        let (pages, taught): (Vec<&LabelledPage>, Vec<&LabelledPage>) =
-            kept.iter().partition(|pg| pg.block_labels().is_some());
-        let taught: Vec<Taught> = match teacher {
-            Some(t) if !taught.is_empty() => {
-                tracker.stage(&format!("teacher on {} pages", taught.len()));
-                taught
-                    .par_iter()
-                    .map(|pg| Taught {
-                        page: pg,
-                        targets: t
-                            .label_probabilities(&pg.html)
-                            .rows()
-                            .into_iter()
-                            .map(|r| Target(std::array::from_fn(|k| r[k] as f32)))
-                            .collect(),
-                    })
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let pages = pages.as_slice();
         let mut members = Vec::with_capacity(p.members);
         for (k, prior) in priors.classifiers.into_iter().enumerate() {
             if p.members > 1 {
                 tracker.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            members.push(member.fit_member(prior, pages, &taught, tracker)?);
+            members.push(member.fit_member(prior, pages, tracker)?);
         }
         let mut words_per_label = BTreeMap::new();
         let mut blocks = 0;
@@ -311,28 +211,21 @@ impl ValidModelParams {
                 pages: pages.len(),
                 blocks,
                 words_per_label,
-                outlets: sorted(
-                    pages
-                        .iter()
-                        .chain(taught.iter().map(|t| &t.page))
-                        .map(|p| p.outlet.clone())
-                        .collect(),
-                ),
+                outlets: sorted(pages.iter().map(|p| p.outlet.clone()).collect()),
                 article_prior_pages: priors.pages,
                 article_prior_outlets: sorted(priors.outlets),
-                taught_pages: taught.len(),
                 held_out_fold: None,
             },
             members,
         })
     }
 
-    /// Classifiers one member fits: the article prior's (when the `pool` has article-text
+    /// Classifiers one member fits: the article prior's (when there are article-text
     /// pages to train it), and each head's first stage, its out-of-fold models for the
     /// context stage and for calibration, and its context stage.
-    fn fits_per_member(&self, pool: &[&LabelledPage], pages: &[&LabelledPage]) -> usize {
+    fn fits_per_member(&self, all: &[&LabelledPage], pages: &[&LabelledPage]) -> usize {
         let p = &self.0;
-        let prior = p.article_prior && pool.iter().any(|pg| is_article_text(pg));
+        let prior = p.article_prior && all.iter().any(|pg| is_article_text(pg));
         let folds = p.context_folds;
         let head = 1 + match (p.context, p.calibrate) {
             (true, true) => 2 * folds + 1,
@@ -345,60 +238,40 @@ impl ValidModelParams {
     }
 
     /// One member, trained with these parameters' seed around its `article_prior`: its
-    /// cue table and heads (from the block-labelled `pages`; the HTML head from the
-    /// `taught` pages too).
+    /// cue table and heads (from the block-labelled `pages`).
     fn fit_member(
         &self,
         article_prior: Option<Classifier>,
         pages: &[&LabelledPage],
-        taught: &[Taught],
         progress: &Tracker,
     ) -> Result<Member> {
         let p = &self.0;
-        let mut outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
-        let gold: Vec<Vec<Target>> = pages
-            .iter()
-            .map(|pg| {
-                let labels = pg.block_labels().unwrap_or(&[]);
-                labels.iter().map(|&l| l.into()).collect()
-            })
-            .collect();
+        let outlets: Vec<&str> = pages.iter().map(|pg| pg.outlet.as_str()).collect();
         progress.stage("html head");
         let with_priors: Vec<PageFeatures> = pages
             .iter()
             .map(|pg| with_prior(article_prior.as_ref(), &pg.html))
             .collect();
-        let (cues, mut augmented) = if p.cues {
+        let (cues, augmented) = if p.cues {
             progress.stage("cue table");
             self.fit_cues(with_priors, pages, &outlets)
         } else {
             (None, with_priors)
         };
-        // the taught pages' cue columns come from the whole table: it never saw them
-        augmented.extend(taught.iter().map(|t| {
-            let rows = with_prior(article_prior.as_ref(), &t.page.html);
-            match &cues {
-                Some(table) => with_columns(&rows, table.columns(&t.page.html).view()),
-                None => rows,
-            }
-        }));
-        outlets.extend(taught.iter().map(|t| t.page.outlet.as_str()));
         let html_views: Vec<View> = augmented
             .iter()
-            .zip(gold.iter().chain(taught.iter().map(|t| &t.targets)))
-            .map(|(v, t)| (v, t.as_slice()))
+            .zip(pages)
+            .filter_map(|(v, pg)| Some((v, pg.block_labels()?)))
             .collect();
         let html = self.fit_head(&html_views, &outlets, progress)?;
         // the text head does not read them
         drop(html_views);
         drop(augmented);
-        outlets.truncate(pages.len());
         let text = if p.text_head {
             progress.stage("text head");
             let text_views: Vec<View> = pages
                 .iter()
-                .zip(&gold)
-                .filter_map(|(pg, t)| Some((pg.text.as_ref()?, t.as_slice())))
+                .filter_map(|pg| Some((pg.text.as_ref()?, pg.block_labels()?)))
                 .collect();
             if text_views.len() == pages.len() {
                 Some(self.fit_head(&text_views, &outlets, progress)?)
@@ -428,7 +301,7 @@ impl ValidModelParams {
         let p = &self.0;
         // one view per page, in the order of `rows` (a page without block labels, which
         // `fit_pages` does not pass, would add no votes)
-        let views: Vec<(&PageFeatures, &[Label])> = pages
+        let views: Vec<View> = pages
             .iter()
             .map(|pg| (&pg.html, pg.block_labels().unwrap_or(&[])))
             .collect();
@@ -474,10 +347,7 @@ impl ValidModelParams {
         candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
         candidates.truncate(p.article_prior_pages);
         progress.stage(&format!("article prior on {} pages", candidates.len()));
-        let targets: Vec<Vec<Target>> = candidates
-            .iter()
-            .map(|pg| article_targets(pg).into_iter().map(Target::from).collect())
-            .collect();
+        let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
         let views: Vec<View> = candidates
             .iter()
             .zip(&targets)
@@ -602,7 +472,7 @@ fn with_context(p: &PageFeatures, probs: &Array2<f64>) -> Array2<f32> {
 fn stack<'a>(
     views: &[View<'a>],
     probs: Option<&[Array2<f64>]>,
-) -> (Vec<CowArray<'a, f32, Ix2>>, Vec<Target>, Vec<f32>) {
+) -> (Vec<CowArray<'a, f32, Ix2>>, Vec<Label>, Vec<f32>) {
     let parts: Vec<CowArray<f32, Ix2>> = views
         .iter()
         .enumerate()
@@ -611,7 +481,7 @@ fn stack<'a>(
             None => rows_view(v).into(),
         })
         .collect();
-    let y: Vec<Target> = views.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+    let y: Vec<Label> = views.iter().flat_map(|(_, l)| l.iter().copied()).collect();
     let w: Vec<f32> = views
         .iter()
         .flat_map(|(v, _)| v.words.iter().map(|&n| weight(n)))
@@ -619,22 +489,18 @@ fn stack<'a>(
     (parts, y, w)
 }
 
-/// The temperature that minimises the log-loss (the cross-entropy) of the out-of-fold
-/// probabilities `oof` against what `views` teach (a gold label, or a teacher's shares).
+/// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on
+/// the gold labels of `views`.
 pub(super) fn fit_temperature(oof: &[Array2<f64>], views: &[View]) -> f64 {
     let loss = |log_t: f64| -> f64 {
         let t = log_t.exp();
         let mut p = [0f64; 6];
         let mut sum = 0.0;
-        for (probs, (_, targets)) in oof.iter().zip(views) {
-            for (row, target) in probs.rows().into_iter().zip(targets.iter()) {
+        for (probs, (_, labels)) in oof.iter().zip(views) {
+            for (row, l) in probs.rows().into_iter().zip(labels.iter()) {
                 p.iter_mut().zip(row.iter()).for_each(|(a, b)| *a = *b);
                 temper(&mut p, t);
-                for (k, &share) in target.0.iter().enumerate() {
-                    if share > 0.0 {
-                        sum -= share as f64 * p[k].max(1e-300).ln();
-                    }
-                }
+                sum -= p[l.index()].max(1e-300).ln();
             }
         }
         sum

@@ -62,26 +62,17 @@ pub struct TrainingSummary {
     pub blocks: usize,
     /// Words per gold label.
     pub words_per_label: BTreeMap<Label, u64>,
-    /// The outlets (registrable domains) the heads trained on (of the block-labelled and
-    /// the taught pages), sorted.
+    /// The outlets (registrable domains) trained on, sorted.
     pub outlets: Vec<String>,
     /// Article-text-only pages the article prior was trained on (with several members, a
     /// page counts once for each member's prior that drew it).
     pub article_prior_pages: usize,
     /// Their outlets, sorted.
     pub article_prior_outlets: Vec<String>,
-    /// Article-text-only pages the HTML head was also trained on, taught a teacher's
-    /// probabilities (0 without a teacher).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub taught_pages: usize,
     /// When the model is one fold's of a cross-validation: which fold, so that its
     /// held-out pages can be found again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_out_fold: Option<HeldOutFold>,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 /// One fold of a cross-validation by outlet: the pages a fold model did not train on.

@@ -18,10 +18,6 @@ pub fn member_seed(seed: u64, k: usize) -> u64 {
     seed.wrapping_add(MEMBER_SEED_STRIDE.wrapping_mul(k as u64))
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
 /// How to train a model. Build it with the setters from [`ModelParams::default`], then
 /// [`check`](ModelParams::check) it; only [`ValidModelParams`] can fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,11 +36,6 @@ pub struct ModelParams {
     pub(crate) article_prior: bool,
     /// Most article-text-only pages the prior is trained on (drawn by the seed).
     pub(crate) article_prior_pages: usize,
-    /// Most article-text-only pages the HTML head also learns from, taught a teacher
-    /// model's probabilities of their blocks (distillation); drawn by the seed before the
-    /// prior draws its pages from the others. 0 (no teacher) leaves them out.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub(crate) taught_pages: usize,
     /// Whether each head learns a temperature for its final probabilities from their
     /// out-of-fold values, so that `confidence` matches how often the label is right.
     pub(crate) calibrate: bool,
@@ -67,7 +58,6 @@ impl Default for ModelParams {
             text_head: true,
             article_prior: true,
             article_prior_pages: 1500,
-            taught_pages: 0,
             calibrate: true,
             cues: true,
             members: 1,
@@ -115,13 +105,6 @@ impl ModelParams {
     /// Set the most article-text-only pages the article prior is trained on.
     pub fn article_prior_pages(mut self, pages: usize) -> Self {
         self.article_prior_pages = pages;
-        self
-    }
-
-    /// Set the most article-text-only pages the HTML head learns from a teacher's
-    /// probabilities ([`ValidModelParams::fit_taught`]).
-    pub fn taught_pages(mut self, pages: usize) -> Self {
-        self.taught_pages = pages;
         self
     }
 

@@ -17,27 +17,7 @@ impl Model {
         if page.is_empty() {
             return Vec::new();
         }
-        let (probs, prior) = self.pooled(page, plain_text);
-        label(
-            &probs,
-            prior.as_ref().map(|p| p.column(0)),
-            &page.words,
-            &self.rules,
-        )
-    }
-
-    /// The probabilities of each label (columns in [`Label::ALL`]'s order) the HTML head
-    /// gives a page's blocks, the members' pooled, before the page rules label them: what
-    /// a model teaches a student ([`ValidModelParams::fit_taught`](super::ValidModelParams::fit_taught)).
-    pub fn label_probabilities(&self, page: &PageFeatures) -> Array2<f64> {
-        if page.is_empty() {
-            return Array2::zeros((0, Label::COUNT));
-        }
-        self.pooled(page, false).0
-    }
-
-    /// The members' probabilities pooled, and their priors' article columns averaged.
-    fn pooled(&self, page: &PageFeatures, plain_text: bool) -> (Array2<f64>, Option<Array2<f32>>) {
+        // the members' probabilities pooled, and their priors' article columns averaged
         let (mut all, priors): (Vec<Array2<f64>>, Vec<Option<Array2<f32>>>) = self
             .members
             .iter()
@@ -60,7 +40,12 @@ impl Model {
                 *sum /= self.members.len() as f32;
             }
         }
-        (probs, prior)
+        label(
+            &probs,
+            prior.as_ref().map(|p| p.column(0)),
+            &page.words,
+            &self.rules,
+        )
     }
 }
 

@@ -11,7 +11,6 @@ use super::rules::{article_fallback, prior_rescue, temper};
 use super::*;
 use crate::context;
 use crate::dataset::Dataset;
-use crate::error::TrainingError;
 use crate::learner::LearnerParams;
 use crate::PageFeatures;
 
@@ -60,8 +59,7 @@ fn the_temperature_undoes_overconfidence() {
         words: Vec::new(),
         tokens: Default::default(),
     };
-    let targets: Vec<crate::learner::Target> = labels.iter().map(|&l| l.into()).collect();
-    let t = fit_temperature(&[probs], &[(&page, targets.as_slice())]);
+    let t = fit_temperature(&[probs], &[(&page, labels.as_slice())]);
     assert!((t - 2.0).abs() < 0.2, "temperature {t}");
     // tempering keeps a distribution and the order of the labels
     let mut p = [0.5, 0.3, 0.2, 0.0, 0.0, 0.0];
@@ -564,9 +562,10 @@ fn bad_model_files_are_refused_with_reasons() {
     assert!(err.contains("temperature -1"), "{err}");
 }
 
-/// The mini pages and, for each, a page of another outlet whose gold is its article
-/// words (`text-` before its id and outlet).
-fn mini_with_article_text() -> Dataset {
+/// The article-text pages train each member's prior, drawn by its seed, and the summary
+/// counts a page once for each prior that drew it.
+#[test]
+fn each_members_prior_trains_on_the_article_text_pages() {
     let mut data = mini();
     let article_text: Vec<crate::LabelledPage> = data
         .pages
@@ -587,14 +586,6 @@ fn mini_with_article_text() -> Dataset {
         })
         .collect();
     data.pages.extend(article_text);
-    data
-}
-
-/// The article-text pages train each member's prior, drawn by its seed, and the summary
-/// counts a page once for each prior that drew it.
-#[test]
-fn each_members_prior_trains_on_the_article_text_pages() {
-    let data = mini_with_article_text();
     let model = ModelParams::default()
         .learner(quick_boosted())
         .members(2)
@@ -656,60 +647,4 @@ fn training_reports_every_fit_it_announced() {
         assert_eq!(steps.last().unwrap().1, fits, "{steps:?}");
         assert!(steps.windows(2).all(|w| w[0].1 <= w[1].1), "{steps:?}");
     }
-}
-
-/// A student taught by a teacher: the HTML head also learns the taught article-text
-/// pages (drawn by the seed, kept out of the prior's draw), each block taught the
-/// teacher's probabilities; a teacher without pages to teach, or pages without a
-/// teacher, is refused.
-#[test]
-fn a_student_learns_its_teachers_probabilities_on_taught_pages() {
-    let data = mini_with_article_text();
-    let teacher = small(quick_boosted()).fit(data.clone(), &|_| {}).unwrap();
-    let student = |taught: usize| {
-        ModelParams::default()
-            .learner(quick_boosted())
-            .text_head(false)
-            .taught_pages(taught)
-            .check()
-            .unwrap()
-    };
-    let model = student(2)
-        .fit_taught(data.clone(), &teacher, &|_| {})
-        .unwrap();
-    let training = model.training();
-    assert_eq!(training.taught_pages, 2);
-    assert_eq!(training.pages, 4, "the block-labelled pages");
-    assert_eq!(
-        training.article_prior_pages, 2,
-        "the prior draws from the pages not taught"
-    );
-    let taught: Vec<&String> = training
-        .outlets
-        .iter()
-        .filter(|o| o.starts_with("text-"))
-        .collect();
-    assert_eq!(taught.len(), 2, "the taught pages' outlets are trained on");
-    assert!(taught
-        .iter()
-        .all(|o| training.article_prior_outlets.binary_search(o).is_err()));
-    // the same draw and teacher give the same model; the teacher changes the fit
-    let again = student(2)
-        .fit_taught(data.clone(), &teacher, &|_| {})
-        .unwrap();
-    assert_eq!(model.to_json().unwrap(), again.to_json().unwrap());
-    let untaught = student(0).fit(data.clone(), &|_| {}).unwrap();
-    let page = &data.pages[0].html;
-    assert_ne!(
-        model.label_probabilities(page),
-        untaught.label_probabilities(page)
-    );
-    assert!(matches!(
-        student(2).fit(data.clone(), &|_| {}),
-        Err(crate::Error::Training(TrainingError::NoTeacher(2)))
-    ));
-    assert!(matches!(
-        student(0).fit_taught(data, &teacher, &|_| {}),
-        Err(crate::Error::Training(TrainingError::TeacherWithoutPages))
-    ));
 }
