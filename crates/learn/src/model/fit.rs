@@ -93,14 +93,37 @@ impl ValidModelParams {
     /// Fit a model to the block-labelled pages of `data` (its article-text pages train
     /// the article prior). The model gets the default [`PageRules`]. `progress` hears of
     /// each stage and each fitted classifier ([`TrainingStep`]). The pages are taken so
-    /// that the article-text pages are given back as soon as the priors are fitted: the
-    /// heads train on the block-labelled pages alone.
+    /// that those no prior draws are given back before any classifier is fitted, and the
+    /// priors' pages as soon as the priors are: the heads train on the block-labelled
+    /// pages alone.
     pub fn fit(&self, data: Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
         let mut pages = data.pages;
         let all: Vec<&LabelledPage> = pages.iter().collect();
-        let tracker = self.tracker(&all, progress)?;
-        let priors = self.fit_priors(&all, &tracker)?;
+        let draws = self.prior_draws(&all);
+        let tracker = self.tracker(&all, &draws, progress)?;
+        let mut used: Vec<bool> = all.iter().map(|pg| pg.block_labels().is_some()).collect();
+        for &i in draws.iter().flatten() {
+            used[i] = true;
+        }
+        // where each page used is once the others are given back
+        let mut index = Vec::with_capacity(used.len());
+        let mut kept = 0;
+        for &u in &used {
+            index.push(kept);
+            kept += u as usize;
+        }
+        let mut flags = used.into_iter();
+        pages.retain(|_| flags.next().expect("one flag per page"));
+        give_back_freed_memory();
+        let all: Vec<&LabelledPage> = pages.iter().collect();
+        let drawn: Vec<Vec<&LabelledPage>> = draws
+            .iter()
+            .map(|d| d.iter().map(|&i| all[index[i]]).collect())
+            .collect();
+        let priors = self.fit_priors(&drawn, &tracker)?;
+        drop(drawn);
         pages.retain(|pg| pg.block_labels().is_some());
+        give_back_freed_memory();
         self.fit_heads(&pages.iter().collect::<Vec<_>>(), priors, &tracker)
     }
 
@@ -111,8 +134,13 @@ impl ValidModelParams {
         all: &[&LabelledPage],
         progress: &dyn Fn(TrainingStep),
     ) -> Result<Model> {
-        let tracker = self.tracker(all, progress)?;
-        let priors = self.fit_priors(all, &tracker)?;
+        let draws = self.prior_draws(all);
+        let tracker = self.tracker(all, &draws, progress)?;
+        let drawn: Vec<Vec<&LabelledPage>> = draws
+            .iter()
+            .map(|d| d.iter().map(|&i| all[i]).collect())
+            .collect();
+        let priors = self.fit_priors(&drawn, &tracker)?;
         let pages: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -121,11 +149,34 @@ impl ValidModelParams {
         self.fit_heads(&pages, priors, &tracker)
     }
 
-    /// The tracker of a run over `all` pages, which counts its fits ahead; an error when
-    /// none of the pages is labelled block by block.
+    /// The pages each member's article prior trains on, as indices into `all`: up to
+    /// `article_prior_pages` of its article-text pages, drawn by the member's seed, in
+    /// the order the prior reads them (none when the parameters ask for no prior).
+    fn prior_draws(&self, all: &[&LabelledPage]) -> Vec<Vec<usize>> {
+        let p = &self.0;
+        let mut candidates: Vec<usize> = (0..all.len())
+            .filter(|&i| is_article_text(all[i]))
+            .collect();
+        candidates.sort_by(|&a, &b| all[a].id.cmp(&all[b].id));
+        (0..p.members)
+            .map(|k| {
+                if !p.article_prior {
+                    return Vec::new();
+                }
+                let mut drawn = candidates.clone();
+                drawn.shuffle(&mut ChaCha8Rng::seed_from_u64(member_seed(p.seed, k)));
+                drawn.truncate(p.article_prior_pages);
+                drawn
+            })
+            .collect()
+    }
+
+    /// The tracker of a run over `all` pages whose priors draw `draws`, which counts its
+    /// fits ahead; an error when none of the pages is labelled block by block.
     fn tracker<'a>(
         &self,
         all: &[&LabelledPage],
+        draws: &[Vec<usize>],
         progress: &'a dyn Fn(TrainingStep),
     ) -> Result<Tracker<'a>> {
         let pages: Vec<&LabelledPage> = all
@@ -140,17 +191,20 @@ impl ValidModelParams {
             report: progress,
             stage: RefCell::new(String::new()),
             fitted: Cell::new(0),
-            fits: self.0.members * self.fits_per_member(all, &pages),
+            fits: draws
+                .iter()
+                .map(|d| self.fits_per_member(!d.is_empty(), &pages))
+                .sum(),
         })
     }
 
-    /// Each member's article prior (when the parameters ask for one), trained with the
-    /// member's seed on the article-text pages of `all`.
-    fn fit_priors(&self, all: &[&LabelledPage], progress: &Tracker) -> Result<Priors> {
+    /// Each member's article prior, trained with the member's seed on its `drawn` pages
+    /// (`None` for a member that drew none).
+    fn fit_priors(&self, drawn: &[Vec<&LabelledPage>], progress: &Tracker) -> Result<Priors> {
         let p = &self.0;
         let mut priors = Priors::default();
-        for k in 0..p.members {
-            if !p.article_prior {
+        for (k, pages) in drawn.iter().enumerate() {
+            if pages.is_empty() {
                 priors.classifiers.push(None);
                 continue;
             }
@@ -158,8 +212,9 @@ impl ValidModelParams {
                 progress.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            let (prior, pages) = member.fit_article_prior(all, progress)?;
-            priors.classifiers.push(prior);
+            priors
+                .classifiers
+                .push(Some(member.fit_article_prior(pages, progress)?));
             priors.pages += pages.len();
             priors
                 .outlets
@@ -220,12 +275,11 @@ impl ValidModelParams {
         })
     }
 
-    /// Classifiers one member fits: the article prior's (when there are article-text
-    /// pages to train it), and each head's first stage, its out-of-fold models for the
-    /// context stage and for calibration, and its context stage.
-    fn fits_per_member(&self, all: &[&LabelledPage], pages: &[&LabelledPage]) -> usize {
+    /// Classifiers one member fits: the article prior's (when it drew pages to train
+    /// on), and each head's first stage, its out-of-fold models for the context stage
+    /// and for calibration, and its context stage.
+    fn fits_per_member(&self, prior: bool, pages: &[&LabelledPage]) -> usize {
         let p = &self.0;
-        let prior = p.article_prior && all.iter().any(|pg| is_article_text(pg));
         let folds = p.context_folds;
         let head = 1 + match (p.context, p.calibrate) {
             (true, true) => 2 * folds + 1,
@@ -328,27 +382,12 @@ impl ValidModelParams {
         (Some(table), out)
     }
 
-    /// Fit the article prior on up to `article_prior_pages` article-text-only pages.
-    fn fit_article_prior<'a>(
-        &self,
-        all: &[&'a LabelledPage],
-        progress: &Tracker,
-    ) -> Result<(Option<Classifier>, Vec<&'a LabelledPage>)> {
+    /// Fit the article prior on its drawn article-text `pages`.
+    fn fit_article_prior(&self, pages: &[&LabelledPage], progress: &Tracker) -> Result<Classifier> {
         let p = &self.0;
-        let mut candidates: Vec<&LabelledPage> = all
-            .iter()
-            .copied()
-            .filter(|pg| is_article_text(pg))
-            .collect();
-        if candidates.is_empty() {
-            return Ok((None, Vec::new()));
-        }
-        candidates.sort_by(|a, b| a.id.cmp(&b.id));
-        candidates.shuffle(&mut ChaCha8Rng::seed_from_u64(p.seed));
-        candidates.truncate(p.article_prior_pages);
-        progress.stage(&format!("article prior on {} pages", candidates.len()));
-        let targets: Vec<Vec<Label>> = candidates.iter().map(|pg| article_targets(pg)).collect();
-        let views: Vec<View> = candidates
+        progress.stage(&format!("article prior on {} pages", pages.len()));
+        let targets: Vec<Vec<Label>> = pages.iter().map(|pg| article_targets(pg)).collect();
+        let views: Vec<View> = pages
             .iter()
             .zip(&targets)
             .map(|(pg, t)| (&pg.html, t.as_slice()))
@@ -356,7 +395,7 @@ impl ValidModelParams {
         let (x, y, w) = stack(&views, None);
         let prior = p.learner.fit_parts(x, &y, &w, p.seed.wrapping_add(2))?;
         progress.fitted();
-        Ok((Some(prior), candidates))
+        Ok(prior)
     }
 
     /// A head trained on `views`, whose outlets are `outlets`.
@@ -447,6 +486,17 @@ impl ValidModelParams {
             .enumerate()
             .map(|(i, o)| o.unwrap_or_else(|| whole.predict_proba(rows(i).view())))
             .collect())
+    }
+}
+
+/// Hand the memory of pages given back to the system: glibc's allocator keeps freed
+/// heap memory between live blocks in the process (resident) until told to release it.
+#[allow(unsafe_code)]
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -586,14 +586,25 @@ fn each_members_prior_trains_on_the_article_text_pages() {
         })
         .collect();
     data.pages.extend(article_text);
-    let model = ModelParams::default()
-        .learner(quick_boosted())
-        .members(2)
-        .article_prior_pages(3)
-        .check()
-        .unwrap()
-        .fit(data, &|_| {})
-        .unwrap();
+    let fit = |prior_pages: usize| {
+        let fits = std::cell::Cell::new((0, 0));
+        let model = ModelParams::default()
+            .learner(quick_boosted())
+            .members(2)
+            .article_prior_pages(prior_pages)
+            .check()
+            .unwrap()
+            .fit(data.clone(), &|s| fits.set((s.fitted, s.fits)))
+            .unwrap();
+        let (fitted, fits) = fits.get();
+        assert_eq!(fitted, fits, "the fits announced are the fits made");
+        model
+    };
+    // no page to draw: no prior, and the count of fits knows it
+    let without = fit(0);
+    assert_eq!(without.training().article_prior_pages, 0);
+    assert!(without.members.iter().all(|m| m.article_prior.is_none()));
+    let model = fit(3);
     let training = model.training();
     assert_eq!(
         training.pages, 4,
