@@ -13,7 +13,7 @@ use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix};
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
+use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -189,11 +189,12 @@ impl LearnerParams {
     }
 
     /// [`fit`](Self::fit) to the rows of `parts` one after the other (a page's rows each,
-    /// borrowed or made for the fit), never joined into one array: the learner's own copy
-    /// is made from them, and those that are owned are given back as soon as it is made.
+    /// borrowed or made for the fit, their columns in one or more blocks side by side),
+    /// never joined into one array: the learner's own copy is made from them, and those
+    /// that are owned are given back as soon as it is made.
     pub fn fit_parts(
         &self,
-        parts: Vec<CowArray<'_, f32, Ix2>>,
+        parts: Vec<Part<'_>>,
         y: &[Label],
         w: &[f32],
         seed: u64,
@@ -215,14 +216,15 @@ impl LearnerParams {
         if let Some(only) = y.first().filter(|&&first| y.iter().all(|&l| l == first)) {
             return Err(TrainingError::OneLabel(*only).into());
         }
-        let views: Vec<ArrayView2<f32>> = parts.iter().map(|p| p.view()).collect();
-        let scaler = Standardizer::fit(&views);
+        let scaler = Standardizer::fit(&parts);
         let model = match *self {
             LearnerParams::Logistic {
                 alpha,
                 max_iterations,
             } => {
                 let targets = Array1::from_iter(y.iter().map(|l| l.index()));
+                let joined: Vec<Array2<f32>> = parts.iter().map(Part::joined).collect();
+                let views: Vec<ArrayView2<f32>> = joined.iter().map(|p| p.view()).collect();
                 let x = concatenate(Axis(0), &views).expect("the same columns");
                 let data = linfa::Dataset::new(scaler.apply(x.view()), targets);
                 let fitted = MultiLogisticRegression::default()
@@ -242,10 +244,11 @@ impl LearnerParams {
                 colsample,
             } => {
                 // straight into forust's column-major layout: no joined copy of the rows
-                let values = scaler.apply_column_major(&views);
+                let values = scaler.apply_column_major(&parts);
                 let matrix = Matrix::new(&values, rows, cols);
-                drop(views);
                 drop(parts);
+                // what the parts owned (rows taken from pages, columns made for the fit)
+                give_back_freed_memory();
                 let weights: Vec<f64> = w.iter().map(|&v| v as f64).collect();
                 let present: Vec<Label> = Label::ALL
                     .into_iter()
@@ -304,6 +307,17 @@ impl LearnerParams {
     }
 }
 
+/// Hand freed memory back to the system: glibc's allocator keeps freed heap memory
+/// between live blocks in the process (resident) until told to release it.
+#[allow(unsafe_code)]
+pub(crate) fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn sigmoid(r: f64) -> f64 {
     1.0 / (1.0 + (-r).exp())
 }
@@ -317,6 +331,75 @@ fn normalise(out: &mut Array2<f64>) {
         } else {
             row.fill(1.0 / Label::COUNT as f64);
         }
+    }
+}
+
+/// The rows of one part of a fit's data (a page's, as a stage reads them): blocks of
+/// columns side by side, each borrowed or owned, so that the columns a stage adds to a
+/// page's feature rows need not be joined with a copy of them.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    blocks: Vec<CowArray<'a, f32, Ix2>>,
+}
+
+impl<'a> Part<'a> {
+    /// The rows of `blocks` side by side: the columns of the first, then the second's….
+    /// Panics when they differ in their number of rows, or when there is no block.
+    pub fn side_by_side(blocks: Vec<CowArray<'a, f32, Ix2>>) -> Part<'a> {
+        let rows = blocks
+            .first()
+            .expect("at least one block of columns")
+            .nrows();
+        assert!(
+            blocks.iter().all(|b| b.nrows() == rows),
+            "the same rows in every block"
+        );
+        Part { blocks }
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.blocks[0].nrows()
+    }
+
+    /// Number of columns, all blocks together.
+    pub fn ncols(&self) -> usize {
+        self.blocks.iter().map(|b| b.ncols()).sum()
+    }
+
+    /// Column `j`, counted over all blocks.
+    fn column(&self, mut j: usize) -> ArrayView1<'_, f32> {
+        for b in &self.blocks {
+            if j < b.ncols() {
+                return b.column(j);
+            }
+            j -= b.ncols();
+        }
+        panic!("column {j} past the part's last")
+    }
+
+    /// The rows as one array.
+    fn joined(&self) -> Array2<f32> {
+        let views: Vec<ArrayView2<f32>> = self.blocks.iter().map(|b| b.view()).collect();
+        concatenate(Axis(1), &views).expect("the same rows")
+    }
+}
+
+impl<'a> From<CowArray<'a, f32, Ix2>> for Part<'a> {
+    fn from(rows: CowArray<'a, f32, Ix2>) -> Part<'a> {
+        Part { blocks: vec![rows] }
+    }
+}
+
+impl<'a> From<ArrayView2<'a, f32>> for Part<'a> {
+    fn from(rows: ArrayView2<'a, f32>) -> Part<'a> {
+        CowArray::from(rows).into()
+    }
+}
+
+impl From<Array2<f32>> for Part<'_> {
+    fn from(rows: Array2<f32>) -> Self {
+        CowArray::from(rows).into()
     }
 }
 
@@ -340,15 +423,22 @@ impl Standardizer {
     }
 
     /// The scaler of the rows of `parts`, one after the other.
-    fn fit(parts: &[ArrayView2<f32>]) -> Standardizer {
+    fn fit(parts: &[Part]) -> Standardizer {
         let cols = parts.first().map_or(0, |x| x.ncols());
         let n = parts.iter().map(|x| x.nrows()).sum::<usize>().max(1) as f64;
         let mut mean = vec![0f64; cols];
         let mut sq = vec![0f64; cols];
-        for row in parts.iter().flat_map(|x| x.rows()) {
-            for (j, &v) in row.iter().enumerate() {
-                mean[j] += v as f64;
-                sq[j] += (v as f64) * (v as f64);
+        // each column's sums over the rows in their order, whatever blocks hold it
+        for part in parts {
+            let mut j0 = 0;
+            for block in &part.blocks {
+                for row in block.rows() {
+                    for (j, &v) in row.iter().enumerate() {
+                        mean[j0 + j] += v as f64;
+                        sq[j0 + j] += (v as f64) * (v as f64);
+                    }
+                }
+                j0 += block.ncols();
             }
         }
         let mut std = vec![1f64; cols];
@@ -362,8 +452,8 @@ impl Standardizer {
 
     /// The standardised rows of `parts`, one after the other, column after column (the
     /// same values as [`Self::apply`]).
-    fn apply_column_major(&self, parts: &[ArrayView2<f32>]) -> Vec<f64> {
-        let len = parts.iter().map(|x| x.len()).sum();
+    fn apply_column_major(&self, parts: &[Part]) -> Vec<f64> {
+        let len = parts.iter().map(|x| x.nrows() * x.ncols()).sum();
         let mut out = Vec::with_capacity(len);
         for j in 0..self.mean.len() {
             for x in parts {
@@ -640,9 +730,18 @@ mod tests {
         for p in both_learners() {
             let joined = p.fit(x.clone(), &y, &w, 7).unwrap();
             let rows = |r: std::ops::Range<usize>| x.slice_axis(Axis(0), r.into());
+            // the middle rows as two blocks of columns side by side
+            let middle = rows(2..5);
+            let cols = x.ncols();
             let parts = vec![
                 rows(0..2).into(),
-                rows(2..5).to_owned().into(),
+                Part::side_by_side(vec![
+                    middle.slice_axis(Axis(1), (0..1).into()).into(),
+                    middle
+                        .slice_axis(Axis(1), (1..cols).into())
+                        .to_owned()
+                        .into(),
+                ]),
                 rows(5..6).into(),
             ];
             let split = p.fit_parts(parts, &y, &w, 7).unwrap();

@@ -9,7 +9,7 @@
 //! and loads the versioned model file, and scores predictions against gold labels,
 //! including leave-outlet-out cross-validation ([`eval`]).
 // one exception, allowed where it is: handing freed memory back to the system
-// (`malloc_trim`, model/fit.rs)
+// (`malloc_trim`, learner.rs)
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

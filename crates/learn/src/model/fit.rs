@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use chaff_extract::{FeatureSchema, Label};
-use ndarray::{concatenate, Array2, Axis, CowArray, Ix2};
+use ndarray::{concatenate, Array2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -17,7 +17,7 @@ use super::{file, member_seed, Head, Member, Model, TrainingSummary, ValidModelP
 use crate::cues::CueTable;
 use crate::dataset::{Dataset, LabelledPage, PageGold};
 use crate::error::TrainingError;
-use crate::learner::Classifier;
+use crate::learner::{give_back_freed_memory, Classifier, Part};
 use crate::outlet::folds_by_outlet;
 use crate::PageFeatures;
 use crate::{context, PageRules, Result};
@@ -115,12 +115,42 @@ impl ValidModelParams {
         let mut flags = used.into_iter();
         pages.retain(|_| flags.next().expect("one flag per page"));
         give_back_freed_memory();
+        // the prior pages' rows are taken from them (no head reads those pages), and
+        // each is given to the fit of the last prior that draws it, which lets it go as
+        // soon as it has its copy; the priors before it get a copy of their own
+        let draws: Vec<Vec<usize>> = draws
+            .iter()
+            .map(|d| d.iter().map(|&i| index[i]).collect())
+            .collect();
+        let mut last = vec![None; pages.len()];
+        for (k, d) in draws.iter().enumerate() {
+            d.iter().for_each(|&i| last[i] = Some(k));
+        }
+        let mut taken: Vec<Option<Array2<f32>>> = pages
+            .iter_mut()
+            .zip(&last)
+            .map(|(pg, l)| l.map(|_| take_rows(&mut pg.html)))
+            .collect();
         let all: Vec<&LabelledPage> = pages.iter().collect();
         let drawn: Vec<Vec<&LabelledPage>> = draws
             .iter()
-            .map(|d| d.iter().map(|&i| all[index[i]]).collect())
+            .map(|d| d.iter().map(|&i| all[i]).collect())
             .collect();
-        let priors = self.fit_priors(&drawn, &tracker)?;
+        let rows_of = |k: usize| -> Vec<Part<'static>> {
+            draws[k]
+                .iter()
+                .map(|&i| {
+                    let rows = if last[i] == Some(k) {
+                        taken[i].take()
+                    } else {
+                        taken[i].clone()
+                    };
+                    rows.expect("a page's rows are taken once, by its last prior")
+                        .into()
+                })
+                .collect()
+        };
+        let priors = self.fit_priors(&drawn, rows_of, &tracker)?;
         drop(drawn);
         pages.retain(|pg| pg.block_labels().is_some());
         give_back_freed_memory();
@@ -140,7 +170,13 @@ impl ValidModelParams {
             .iter()
             .map(|d| d.iter().map(|&i| all[i]).collect())
             .collect();
-        let priors = self.fit_priors(&drawn, &tracker)?;
+        let rows_of = |k: usize| -> Vec<Part> {
+            drawn[k]
+                .iter()
+                .map(|pg| rows_view(&pg.html).into())
+                .collect()
+        };
+        let priors = self.fit_priors(&drawn, rows_of, &tracker)?;
         let pages: Vec<&LabelledPage> = all
             .iter()
             .copied()
@@ -199,8 +235,13 @@ impl ValidModelParams {
     }
 
     /// Each member's article prior, trained with the member's seed on its `drawn` pages
-    /// (`None` for a member that drew none).
-    fn fit_priors(&self, drawn: &[Vec<&LabelledPage>], progress: &Tracker) -> Result<Priors> {
+    /// (`None` for a member that drew none), whose rows `rows_of` gives for member `k`.
+    fn fit_priors<'a>(
+        &self,
+        drawn: &[Vec<&LabelledPage>],
+        mut rows_of: impl FnMut(usize) -> Vec<Part<'a>>,
+        progress: &Tracker,
+    ) -> Result<Priors> {
         let p = &self.0;
         let mut priors = Priors::default();
         for (k, pages) in drawn.iter().enumerate() {
@@ -212,9 +253,11 @@ impl ValidModelParams {
                 progress.stage(&format!("member {} of {}", k + 1, p.members));
             }
             let member = self.with_seed(member_seed(p.seed, k));
-            priors
-                .classifiers
-                .push(Some(member.fit_article_prior(pages, progress)?));
+            priors.classifiers.push(Some(member.fit_article_prior(
+                pages,
+                rows_of(k),
+                progress,
+            )?));
             priors.pages += pages.len();
             priors
                 .outlets
@@ -382,18 +425,18 @@ impl ValidModelParams {
         (Some(table), out)
     }
 
-    /// Fit the article prior on its drawn article-text `pages`.
-    fn fit_article_prior(&self, pages: &[&LabelledPage], progress: &Tracker) -> Result<Classifier> {
+    /// Fit the article prior on its drawn article-text `pages`, whose rows are `rows`.
+    fn fit_article_prior(
+        &self,
+        pages: &[&LabelledPage],
+        rows: Vec<Part>,
+        progress: &Tracker,
+    ) -> Result<Classifier> {
         let p = &self.0;
         progress.stage(&format!("article prior on {} pages", pages.len()));
-        let targets: Vec<Vec<Label>> = pages.iter().map(|pg| article_targets(pg)).collect();
-        let views: Vec<View> = pages
-            .iter()
-            .zip(&targets)
-            .map(|(pg, t)| (&pg.html, t.as_slice()))
-            .collect();
-        let (x, y, w) = stack(&views, None);
-        let prior = p.learner.fit_parts(x, &y, &w, p.seed.wrapping_add(2))?;
+        let y: Vec<Label> = pages.iter().flat_map(|pg| article_targets(pg)).collect();
+        let w: Vec<f32> = pages.iter().flat_map(|pg| weights(&pg.html)).collect();
+        let prior = p.learner.fit_parts(rows, &y, &w, p.seed.wrapping_add(2))?;
         progress.fitted();
         Ok(prior)
     }
@@ -489,17 +532,6 @@ impl ValidModelParams {
     }
 }
 
-/// Hand the memory of pages given back to the system: glibc's allocator keeps freed
-/// heap memory between live blocks in the process (resident) until told to release it.
-#[allow(unsafe_code)]
-fn give_back_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// A page whose gold is its article text only, with blocks to train the prior on.
 fn is_article_text(pg: &LabelledPage) -> bool {
     matches!(pg.gold, PageGold::ArticleWords(_)) && !pg.html.is_empty()
@@ -518,25 +550,36 @@ fn with_context(p: &PageFeatures, probs: &Array2<f64>) -> Array2<f32> {
 }
 
 /// The rows (with the context of `probs`, when given), labels and weights of `views`,
-/// page after page: the rows borrowed from the pages, or made with their context.
+/// page after page: the rows borrowed from the pages, beside their context columns.
 fn stack<'a>(
     views: &[View<'a>],
     probs: Option<&[Array2<f64>]>,
-) -> (Vec<CowArray<'a, f32, Ix2>>, Vec<Label>, Vec<f32>) {
-    let parts: Vec<CowArray<f32, Ix2>> = views
+) -> (Vec<Part<'a>>, Vec<Label>, Vec<f32>) {
+    let parts: Vec<Part> = views
         .iter()
         .enumerate()
         .map(|(i, (v, _))| match probs {
-            Some(pr) => with_context(v, &pr[i]).into(),
+            Some(pr) => Part::side_by_side(vec![
+                rows_view(v).into(),
+                context::features(v, pr[i].view()).into(),
+            ]),
             None => rows_view(v).into(),
         })
         .collect();
     let y: Vec<Label> = views.iter().flat_map(|(_, l)| l.iter().copied()).collect();
-    let w: Vec<f32> = views
-        .iter()
-        .flat_map(|(v, _)| v.words.iter().map(|&n| weight(n)))
-        .collect();
+    let w: Vec<f32> = views.iter().flat_map(|(v, _)| weights(v)).collect();
     (parts, y, w)
+}
+
+/// The training weight of each block of `page`.
+fn weights(page: &PageFeatures) -> impl Iterator<Item = f32> + '_ {
+    page.words.iter().map(|&n| weight(n))
+}
+
+/// The rows of `page`, taken from it (it keeps its other features).
+fn take_rows(page: &mut PageFeatures) -> Array2<f32> {
+    let values = std::mem::take(&mut page.rows.values);
+    Array2::from_shape_vec((page.len(), page.rows.cols), values).expect("rows match their shape")
 }
 
 /// The temperature that minimises the log-loss of the out-of-fold probabilities `oof` on

@@ -588,16 +588,23 @@ fn each_members_prior_trains_on_the_article_text_pages() {
     data.pages.extend(article_text);
     let fit = |prior_pages: usize| {
         let fits = std::cell::Cell::new((0, 0));
-        let model = ModelParams::default()
+        let params = ModelParams::default()
             .learner(quick_boosted())
             .members(2)
             .article_prior_pages(prior_pages)
             .check()
-            .unwrap()
+            .unwrap();
+        let model = params
             .fit(data.clone(), &|s| fits.set((s.fitted, s.fits)))
             .unwrap();
         let (fitted, fits) = fits.get();
         assert_eq!(fitted, fits, "the fits announced are the fits made");
+        // the owned pages' rows go to the priors (taken by the last one to draw them,
+        // copied for the others): the model the borrowed pages train
+        let borrowed = params
+            .fit_pages(&data.pages.iter().collect::<Vec<_>>(), &|_| {})
+            .unwrap();
+        assert_eq!(model.to_json().unwrap(), borrowed.to_json().unwrap());
         model
     };
     // no page to draw: no prior, and the count of fits knows it
