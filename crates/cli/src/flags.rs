@@ -252,12 +252,6 @@ pub struct LearnerArgs {
     /// Boosted: deepest split level of a tree.
     #[arg(long, value_name = "D")]
     pub depth: Option<usize>,
-    /// Boosted: trees per label of each head's first stage, when not --trees.
-    #[arg(long, value_name = "N")]
-    pub first_trees: Option<usize>,
-    /// Boosted: deepest split level of the first stage's trees, when not --depth.
-    #[arg(long, value_name = "D")]
-    pub first_depth: Option<usize>,
     /// Boosted: learning rate (shrinkage of each tree).
     #[arg(long, value_name = "RATE")]
     pub learning_rate: Option<f32>,
@@ -302,36 +296,10 @@ pub struct LearnerArgs {
 impl LearnerArgs {
     /// `params` with the learner and the model options these flags set.
     pub fn apply(&self, params: ModelParams) -> anyhow::Result<ModelParams> {
-        let learner = self.params()?;
         let mut params = params
-            .learner(learner.clone())
+            .learner(self.params()?)
             .calibrate(!self.no_calibration)
             .cues(!self.no_cues);
-        if self.first_trees.is_some() || self.first_depth.is_some() {
-            let LearnerParams::Boosted {
-                iterations,
-                max_depth,
-                learning_rate,
-                l2,
-                min_leaf_weight,
-                subsample,
-                colsample,
-            } = learner
-            else {
-                anyhow::bail!("--first-trees and --first-depth are for --learner boosted");
-            };
-            let first = LearnerParams::Boosted {
-                iterations: self.first_trees.unwrap_or(iterations),
-                max_depth: self.first_depth.unwrap_or(max_depth),
-                learning_rate,
-                l2,
-                min_leaf_weight,
-                subsample,
-                colsample,
-            };
-            first.check().map_err(flag_error)?;
-            params = params.first_stage(first);
-        }
         if let Some(n) = self.context_folds {
             params = params.context_folds(n);
         }

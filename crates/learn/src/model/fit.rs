@@ -446,7 +446,7 @@ impl ValidModelParams {
         let p = &self.0;
         let (x, y, w) = stack(views, None);
         progress.stage("first stage");
-        let first = self.stage_learner(false).fit_parts(x, &y, &w, p.seed)?;
+        let first = p.learner.fit_parts(x, &y, &w, p.seed)?;
         progress.fitted();
         let sizes: Vec<usize> = views.iter().map(|(v, _)| v.len()).collect();
         let folds = folds_by_outlet(outlets, &sizes, p.context_folds, p.seed);
@@ -484,15 +484,6 @@ impl ValidModelParams {
         })
     }
 
-    /// The learner of a head's first stage, or of its `context` stage.
-    fn stage_learner(&self, context: bool) -> &crate::LearnerParams {
-        let p = &self.0;
-        match (&p.first_stage, context) {
-            (Some(first), false) => first,
-            _ => &p.learner,
-        }
-    }
-
     /// Out-of-fold probabilities of every page of `views`: for each fold, a classifier
     /// trained on the other folds' pages (their rows, plus the context of `previous`
     /// probabilities when given) predicts the fold's pages. `whole` (trained on all pages)
@@ -525,9 +516,7 @@ impl ValidModelParams {
             let train_probs: Option<Vec<Array2<f64>>> =
                 previous.map(|pr| train.iter().map(|&i| pr[i].clone()).collect());
             let (xf, yf, wf) = stack(&train_views, train_probs.as_deref());
-            let model = self
-                .stage_learner(previous.is_some())
-                .fit_parts(xf, &yf, &wf, p.seed)?;
+            let model = p.learner.fit_parts(xf, &yf, &wf, p.seed)?;
             progress.fitted();
             for (i, o) in oof.iter_mut().enumerate() {
                 if folds[i] == f {

@@ -22,12 +22,8 @@ pub fn member_seed(seed: u64, k: usize) -> u64 {
 /// [`check`](ModelParams::check) it; only [`ValidModelParams`] can fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelParams {
-    /// The learner of every stage (but the heads' first stage when `first_stage` is set).
+    /// The learner of every stage.
     pub(crate) learner: LearnerParams,
-    /// The learner of each head's first stage and of its out-of-fold models, when it is
-    /// not `learner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) first_stage: Option<LearnerParams>,
     /// Whether to add the context stage.
     pub(crate) context: bool,
     /// Folds (by outlet) for the out-of-fold first-stage probabilities.
@@ -57,7 +53,6 @@ impl Default for ModelParams {
     fn default() -> Self {
         ModelParams {
             learner: LearnerParams::boosted(),
-            first_stage: None,
             context: true,
             context_folds: 3,
             text_head: true,
@@ -79,12 +74,6 @@ impl ModelParams {
     /// Set the learner.
     pub fn learner(mut self, learner: LearnerParams) -> Self {
         self.learner = learner;
-        self
-    }
-
-    /// Set the learner of each head's first stage (by default the learner of every stage).
-    pub fn first_stage(mut self, learner: LearnerParams) -> Self {
-        self.first_stage = Some(learner);
         self
     }
 
@@ -146,9 +135,6 @@ impl ModelParams {
     /// Validate the parameters.
     pub fn check(self) -> Result<ValidModelParams, ParamsError> {
         self.learner.check()?;
-        if let Some(first) = &self.first_stage {
-            first.check()?;
-        }
         if self.context && self.context_folds < 2 {
             return Err(ParamsError::out_of_range(
                 Param::ContextFolds,

@@ -666,39 +666,3 @@ fn training_reports_every_fit_it_announced() {
         assert!(steps.windows(2).all(|w| w[0].1 <= w[1].1), "{steps:?}");
     }
 }
-
-/// A first stage of its own: each head's first stage (and its out-of-fold models) has
-/// its trees, the context stage and the prior the learner's.
-#[test]
-fn the_first_stage_can_have_a_learner_of_its_own() {
-    let data = mini();
-    let mut first = quick_boosted();
-    if let LearnerParams::Boosted { iterations, .. } = &mut first {
-        *iterations = 5;
-    }
-    let model = ModelParams::default()
-        .learner(quick_boosted())
-        .first_stage(first)
-        .check()
-        .unwrap()
-        .fit(data, &|_| {})
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_str(&model.to_json().unwrap()).unwrap();
-    let trees = |head: &str, stage: &str| -> Vec<usize> {
-        json["members"][0][head][stage]["model"]["weights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| !e.is_null())
-            .map(|e| e["trees"].as_array().unwrap().len())
-            .collect()
-    };
-    for head in ["html", "text"] {
-        let (first, context) = (trees(head, "first"), trees(head, "context"));
-        assert!(!first.is_empty() && first.iter().all(|&n| n == 5), "{head}");
-        assert!(
-            !context.is_empty() && context.iter().all(|&n| n == 20),
-            "{head}"
-        );
-    }
-}
