@@ -223,7 +223,7 @@ impl LearnerParams {
                 max_iterations,
             } => {
                 let targets = Array1::from_iter(y.iter().map(|l| l.index()));
-                let joined: Vec<Array2<f32>> = parts.iter().map(Part::joined).collect();
+                let joined: Vec<CowArray<f32, Ix2>> = parts.iter().map(Part::joined).collect();
                 let views: Vec<ArrayView2<f32>> = joined.iter().map(|p| p.view()).collect();
                 let x = concatenate(Axis(0), &views).expect("the same columns");
                 let data = linfa::Dataset::new(scaler.apply(x.view()), targets);
@@ -368,20 +368,24 @@ impl<'a> Part<'a> {
     }
 
     /// Column `j`, counted over all blocks.
-    fn column(&self, mut j: usize) -> ArrayView1<'_, f32> {
+    fn column(&self, j: usize) -> ArrayView1<'_, f32> {
+        let mut at = j;
         for b in &self.blocks {
-            if j < b.ncols() {
-                return b.column(j);
+            if at < b.ncols() {
+                return b.column(at);
             }
-            j -= b.ncols();
+            at -= b.ncols();
         }
-        panic!("column {j} past the part's last")
+        panic!("column {j} past the part's {} columns", self.ncols())
     }
 
-    /// The rows as one array.
-    fn joined(&self) -> Array2<f32> {
+    /// The rows as one array (copied only when they are in more than one block).
+    fn joined(&self) -> CowArray<'_, f32, Ix2> {
+        if let [only] = &self.blocks[..] {
+            return only.view().into();
+        }
         let views: Vec<ArrayView2<f32>> = self.blocks.iter().map(|b| b.view()).collect();
-        concatenate(Axis(1), &views).expect("the same rows")
+        concatenate(Axis(1), &views).expect("the same rows").into()
     }
 }
 

@@ -93,9 +93,9 @@ impl ValidModelParams {
     /// Fit a model to the block-labelled pages of `data` (its article-text pages train
     /// the article prior). The model gets the default [`PageRules`]. `progress` hears of
     /// each stage and each fitted classifier ([`TrainingStep`]). The pages are taken so
-    /// that those no prior draws are given back before any classifier is fitted, and the
-    /// priors' pages as soon as the priors are: the heads train on the block-labelled
-    /// pages alone.
+    /// that those no prior draws are given back before any classifier is fitted, the
+    /// drawn pages' rows as soon as their prior's fit has its copy, and the rest of them
+    /// once the priors are fitted: the heads train on the block-labelled pages alone.
     pub fn fit(&self, data: Dataset, progress: &dyn Fn(TrainingStep)) -> Result<Model> {
         let mut pages = data.pages;
         let all: Vec<&LabelledPage> = pages.iter().collect();
