@@ -5,12 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use chaff_extract::{FeatureSchema, Label};
-use ndarray::{concatenate, Array2, Axis};
+use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::predict::{rows_view, with_columns, with_prior};
+use super::predict::{predict_joined, rows_view, with_columns, with_prior};
 use super::rules::{best_temperature, temper};
 use super::targets::article_targets;
 use super::{file, member_seed, Head, Member, Model, TrainingSummary, ValidModelParams};
@@ -497,11 +497,16 @@ impl ValidModelParams {
         progress: &Tracker,
     ) -> Result<Vec<Array2<f64>>> {
         let p = &self.0;
-        let rows = |i: usize| -> Array2<f32> {
+        // a page's probabilities by `c`, its context columns (when `previous` gives
+        // them) beside its rows, as a model predicts it
+        let predict = |c: &Classifier, i: usize| -> Array2<f64> {
             let v = views[i].0;
             match previous {
-                Some(pr) => with_context(v, &pr[i]),
-                None => rows_view(v).to_owned(),
+                Some(pr) => {
+                    let ctx = context::features(v, pr[i].view());
+                    predict_joined(c, &[rows_view(v), ctx.view()])
+                }
+                None => c.predict_proba(rows_view(v)),
             }
         };
         let mut oof: Vec<Option<Array2<f64>>> = vec![None; views.len()];
@@ -520,14 +525,14 @@ impl ValidModelParams {
             progress.fitted();
             for (i, o) in oof.iter_mut().enumerate() {
                 if folds[i] == f {
-                    *o = Some(model.predict_proba(rows(i).view()));
+                    *o = Some(predict(&model, i));
                 }
             }
         }
         Ok(oof
             .into_iter()
             .enumerate()
-            .map(|(i, o)| o.unwrap_or_else(|| whole.predict_proba(rows(i).view())))
+            .map(|(i, o)| o.unwrap_or_else(|| predict(whole, i)))
             .collect())
     }
 }
@@ -541,12 +546,6 @@ fn is_article_text(pg: &LabelledPage) -> bool {
 /// diminishing returns so that one giant block does not outweigh a page of short ones.
 fn weight(words: usize) -> f32 {
     1.0 + (words as f32).sqrt()
-}
-
-/// A page's rows with the context columns of `probs` appended.
-fn with_context(p: &PageFeatures, probs: &Array2<f64>) -> Array2<f32> {
-    let ctx = context::features(p, probs.view());
-    concatenate(Axis(1), &[rows_view(p), ctx.view()]).expect("same number of rows")
 }
 
 /// The rows (with the context of `probs`, when given), labels and weights of `views`,
